@@ -1,0 +1,1 @@
+// Module ExampleFilters: placeholder until its first real file lands.

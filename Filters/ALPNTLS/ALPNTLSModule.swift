@@ -1,0 +1,1 @@
+// Module ALPNTLS: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Module BundledFilters: placeholder until its first real file lands.

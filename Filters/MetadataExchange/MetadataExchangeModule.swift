@@ -1,0 +1,1 @@
+// Module MetadataExchange: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Module TCPProxy: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Module TCPStats: placeholder until its first real file lands.

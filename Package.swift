@@ -1,0 +1,150 @@
+// swift-tools-version:6.0
+//
+// Relay: an Envoy-style L4 proxy framework. Dependencies point one way:
+//   C system modules ← Relay ← RelayConfig / Filters ← RelayServer ← executables.
+import PackageDescription
+
+let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let protobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Relay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Relay", targets: ["Relay"]),
+        .library(name: "RelayConfig", targets: ["RelayConfig"]),
+        .library(name: "RelayServer", targets: ["RelayServer"]),
+        .library(name: "RelayTestKit", targets: ["RelayTestKit"]),
+        .library(name: "BundledFilters", targets: ["BundledFilters"]),
+        .executable(name: "relay", targets: ["relay"]),
+        .executable(name: "example-proxy", targets: ["ExampleProxy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - C system libraries
+        .systemLibrary(
+            name: "CLibYAML",
+            path: "Sources/CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // MARK: - Framework
+        .target(name: "Relay", dependencies: [nio, logging], swiftSettings: swiftSettings),
+        .target(name: "RelayConfig", dependencies: ["CLibYAML"], swiftSettings: swiftSettings),
+        .target(name: "RelayTestKit", dependencies: ["Relay", nio, nioEmbedded], swiftSettings: swiftSettings),
+        .target(
+            name: "RelayServer",
+            dependencies: ["Relay", "RelayConfig", nio, nioPosix, nioHTTP1, logging],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Bundled filters (each its own module; none imports another)
+        .target(name: "TCPProxy", dependencies: ["Relay", nio], path: "Filters/TCPProxy", swiftSettings: swiftSettings),
+        .target(
+            name: "ALPNTLS",
+            dependencies: ["Relay", "COpenSSL", nio],
+            path: "Filters/ALPNTLS",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MetadataExchange",
+            dependencies: ["Relay", nio, protobuf],
+            path: "Filters/MetadataExchange",
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TCPStats", dependencies: ["Relay", nio], path: "Filters/TCPStats", swiftSettings: swiftSettings),
+        .target(
+            name: "BundledFilters",
+            dependencies: ["Relay", "TCPProxy", "ALPNTLS", "MetadataExchange", "TCPStats"],
+            path: "Filters/BundledFilters",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "relay",
+            dependencies: ["Relay", "RelayConfig", "RelayServer", "BundledFilters", argumentParser, logging],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Examples
+        .target(
+            name: "ExampleFilters",
+            dependencies: ["Relay", nio],
+            path: "Examples/ExampleProxy/ExampleFilters",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ExampleProxy",
+            dependencies: ["Relay", "RelayConfig", "RelayServer", "BundledFilters", "ExampleFilters", logging],
+            path: "Examples/ExampleProxy/Sources",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayTestKit", nio], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RelayConfigTests",
+            dependencies: ["RelayConfig"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RelayServerTests",
+            dependencies: ["RelayServer", "Relay", "RelayConfig", nio, nioPosix],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TCPProxyTests",
+            dependencies: ["TCPProxy", "Relay", "RelayTestKit", nio],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ALPNTLSTests",
+            dependencies: ["ALPNTLS", "Relay", "RelayTestKit", nio],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MetadataExchangeTests",
+            dependencies: ["MetadataExchange", "Relay", "RelayTestKit", nio, protobuf],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TCPStatsTests",
+            dependencies: ["TCPStats", "Relay", "RelayTestKit", nio],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", nio, nioPosix],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExampleFiltersTests",
+            dependencies: ["ExampleFilters", "Relay", "RelayTestKit", nio],
+            path: "Examples/ExampleProxy/Tests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Module RelayConfig: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Module RelayServer: placeholder until its first real file lands.

@@ -1,0 +1,1 @@
+// Module RelayTestKit: placeholder until its first real file lands.

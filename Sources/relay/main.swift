@@ -1,0 +1,1 @@
+print("relay: not yet built")
