@@ -18,7 +18,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Relay",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Relay", targets: ["Relay"]),
         .library(name: "RelayConfig", targets: ["RelayConfig"]),

@@ -1,0 +1,196 @@
+import NIOCore
+
+/// Runs a connection's read and write filters with Envoy's iteration rules.
+///
+/// - Read filters run in the order they were added; write filters in reverse.
+/// - A read pass starts at the first filter with the connection's whole read buffer. Every
+///   filter sees the same buffer; what one drains is gone for the next.
+/// - `onData` is only called when there are bytes or end of stream.
+/// - A filter that was never initialized gets `onNewConnection()` before its first `onData`.
+/// - `.stopIteration` ends the pass; ``ReadFilterCallbacks/continueReading()`` resumes it at
+///   the filter after the caller.
+///
+/// - Note: Owned by one ``NetworkConnection`` and confined to its event loop. A filter's
+///   callbacks hold the connection strongly until the connection is destroyed, so a filter
+///   that outlives its connection (say, in a timer) never dangles.
+public final class FilterManager {
+    unowned let connection: NetworkConnection
+    private(set) var readFilters: [ActiveReadFilter] = []
+    /// In iteration order: the last added write filter first.
+    private(set) var writeFilters: [ActiveWriteFilter] = []
+    var upstreamHost: HostDescription?
+
+    init(connection: NetworkConnection) {
+        self.connection = connection
+    }
+
+    /// The number of read filters (removed ones included).
+    public var readFilterCount: Int { readFilters.count }
+
+    /// The number of write filters.
+    public var writeFilterCount: Int { writeFilters.count }
+
+    func addReadFilter(_ filter: any ReadFilter) {
+        let active = ActiveReadFilter(manager: self, filter: filter)
+        readFilters.append(active)
+        filter.initialize(callbacks: active)
+    }
+
+    func addWriteFilter(_ filter: any WriteFilter) {
+        let active = ActiveWriteFilter(manager: self, filter: filter)
+        writeFilters.insert(active, at: 0)
+        filter.initialize(writeCallbacks: active)
+    }
+
+    func removeReadFilter(_ filter: any ReadFilter) {
+        for active in readFilters where active.filter === filter {
+            active.filter = nil
+        }
+    }
+
+    /// Calls `onNewConnection` on each read filter in order until one stops or the connection
+    /// is no longer open. Returns false when there are no read filters.
+    func initializeReadFilters() -> Bool {
+        if readFilters.isEmpty { return false }
+        for active in readFilters where !active.initialized {
+            guard let filter = active.filter else { continue }
+            active.initialized = true
+            if filter.onNewConnection() == .stopIteration || connection.state != .open {
+                return true
+            }
+        }
+        return true
+    }
+
+    /// A full read pass from the first filter over the connection's read buffer.
+    func onRead() {
+        iterateRead(startingAt: 0, injected: nil)
+    }
+
+    func continueReading(after active: ActiveReadFilter) {
+        guard let index = readFilters.firstIndex(where: { $0 === active }) else { return }
+        iterateRead(startingAt: index + 1, injected: nil)
+    }
+
+    func injectRead(after active: ActiveReadFilter, data: ByteBuffer, endStream: Bool) {
+        guard let index = readFilters.firstIndex(where: { $0 === active }) else { return }
+        iterateRead(startingAt: index + 1, injected: (data, endStream))
+    }
+
+    private func iterateRead(startingAt start: Int, injected: (ByteBuffer, Bool)?) {
+        guard connection.state == .open else { return }
+        var buffer: ByteBuffer
+        let endStream: Bool
+        if let (data, end) = injected {
+            buffer = data
+            endStream = end
+        } else {
+            buffer = connection.takeReadBuffer()
+            endStream = connection.pendingReadEndStream
+        }
+        defer {
+            if injected == nil { connection.restoreReadBuffer(buffer) }
+        }
+        var index = start
+        while index < readFilters.count {
+            let active = readFilters[index]
+            index += 1
+            guard let filter = active.filter else { continue }
+            if !active.initialized {
+                active.initialized = true
+                if filter.onNewConnection() == .stopIteration || connection.state != .open { return }
+            }
+            if buffer.readableBytes > 0 || endStream {
+                if injected == nil && endStream { connection.markEndStreamDelivered() }
+                if filter.onData(&buffer, endStream: endStream) == .stopIteration || connection.state != .open {
+                    return
+                }
+            }
+        }
+    }
+
+    /// Runs the write filters over `data`. Returns `.continue` when every filter continued.
+    func onWrite(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+        iterateWrite(startingAt: 0, data: &data, endStream: endStream)
+    }
+
+    func injectWrite(after active: ActiveWriteFilter, data: ByteBuffer, endStream: Bool) {
+        guard let index = writeFilters.firstIndex(where: { $0 === active }) else { return }
+        var data = data
+        if iterateWrite(startingAt: index + 1, data: &data, endStream: endStream) == .continue {
+            connection.rawWrite(data, endStream: endStream)
+        }
+    }
+
+    private func iterateWrite(startingAt start: Int, data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+        var index = start
+        while index < writeFilters.count {
+            let status = writeFilters[index].filter.onWrite(&data, endStream: endStream)
+            if status == .stopIteration || connection.state != .open { return .stopIteration }
+            index += 1
+        }
+        return .continue
+    }
+
+    func notifyAboveHighWatermark() {
+        for active in readFilters { active.filter?.onAboveWriteBufferHighWatermark() }
+    }
+
+    func notifyBelowLowWatermark() {
+        for active in readFilters { active.filter?.onBelowWriteBufferLowWatermark() }
+    }
+
+    /// Drops every filter, breaking the reference cycles between filters and their callbacks.
+    func destroy() {
+        readFilters.removeAll()
+        writeFilters.removeAll()
+    }
+}
+
+@available(*, unavailable)
+extension FilterManager: Sendable {}
+
+/// A read filter's slot in the chain; also the callbacks handed to that filter. It holds the
+/// connection (not the manager) strongly, so a filter kept alive by a timer never dangles.
+final class ActiveReadFilter: ReadFilterCallbacks {
+    let connection: NetworkConnection
+    var filter: (any ReadFilter)?
+    var initialized = false
+
+    init(manager: FilterManager, filter: any ReadFilter) {
+        self.connection = manager.connection
+        self.filter = filter
+    }
+
+    private var manager: FilterManager { connection.filterManager }
+
+    func continueReading() {
+        manager.continueReading(after: self)
+    }
+
+    func injectReadDataToFilterChain(_ data: ByteBuffer, endStream: Bool) {
+        manager.injectRead(after: self, data: data, endStream: endStream)
+    }
+
+    var upstreamHost: HostDescription? {
+        get { manager.upstreamHost }
+        set { manager.upstreamHost = newValue }
+    }
+}
+
+/// A write filter's slot in the chain; also the callbacks handed to that filter.
+final class ActiveWriteFilter: WriteFilterCallbacks {
+    let connection: NetworkConnection
+    let filter: any WriteFilter
+
+    init(manager: FilterManager, filter: any WriteFilter) {
+        self.connection = manager.connection
+        self.filter = filter
+    }
+
+    private var manager: FilterManager { connection.filterManager }
+
+    func injectWriteDataToFilterChain(_ data: ByteBuffer, endStream: Bool) {
+        manager.injectWrite(after: self, data: data, endStream: endStream)
+    }
+}

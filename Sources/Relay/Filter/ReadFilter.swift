@@ -1,0 +1,51 @@
+import NIOCore
+
+/// A filter on the read path of a connection: bytes arriving from the peer pass through the
+/// read filters in configuration order, ending at a terminal filter such as `tcp_proxy`.
+///
+/// A read filter lives on one connection and is only ever called on that connection's event
+/// loop, so it needs no locks. It is created per connection by its factory.
+public protocol ReadFilter: AnyObject {
+    /// Called exactly once, when the filter is added to the connection. Store the callbacks;
+    /// do no network I/O here (do it in ``onNewConnection()``).
+    func initialize(callbacks: any ReadFilterCallbacks)
+
+    /// Called once per connection, before this filter's first ``onData(_:endStream:)``.
+    func onNewConnection() -> FilterStatus
+
+    /// Bytes arrived. `data` is the connection's read buffer: drain what you consume; bytes you
+    /// leave are seen by the next filter (on `.continue`) or re-presented on the next read
+    /// (on `.stopIteration`). `endStream` is true once, when the peer half-closed and
+    /// half-close is enabled on the connection.
+    func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus
+
+    /// The connection's write buffer went above its high watermark (backpressure).
+    func onAboveWriteBufferHighWatermark()
+
+    /// The connection's write buffer drained below its low watermark.
+    func onBelowWriteBufferLowWatermark()
+}
+
+extension ReadFilter {
+    public func onNewConnection() -> FilterStatus { .continue }
+    public func onAboveWriteBufferHighWatermark() {}
+    public func onBelowWriteBufferLowWatermark() {}
+}
+
+/// A filter on the write path: bytes the connection is about to send pass through the write
+/// filters in reverse configuration order (the last configured filter sees them first).
+public protocol WriteFilter: AnyObject {
+    /// Called exactly once, when the filter is added to the connection.
+    func initialize(writeCallbacks: any WriteFilterCallbacks)
+
+    /// Bytes are about to be written. Return `.stopIteration` only after moving the bytes out
+    /// of `data`; with `.continue` whatever is left in `data` is written.
+    func onWrite(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus
+}
+
+extension WriteFilter {
+    public func initialize(writeCallbacks: any WriteFilterCallbacks) {}
+}
+
+/// A filter on both paths, one instance per connection (Envoy's `Network::Filter`).
+public typealias NetworkFilter = ReadFilter & WriteFilter

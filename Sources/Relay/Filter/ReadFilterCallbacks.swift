@@ -1,0 +1,30 @@
+import NIOCore
+
+/// What a read filter can do to its connection and chain.
+///
+/// Only valid on the connection's event loop.
+public protocol ReadFilterCallbacks: AnyObject {
+    /// The connection this filter is on.
+    var connection: NetworkConnection { get }
+
+    /// Resume read iteration at the filter after this one, with the connection's current read
+    /// buffer and end-of-stream state.
+    func continueReading()
+
+    /// Push `data` to the filters after this one, as if it had been read (it does not go
+    /// through the connection's read buffer).
+    func injectReadDataToFilterChain(_ data: ByteBuffer, endStream: Bool)
+
+    /// The upstream host the terminal filter selected, shared by all filters of the connection.
+    var upstreamHost: HostDescription? { get set }
+}
+
+/// What a write filter can do to its connection and chain.
+public protocol WriteFilterCallbacks: AnyObject {
+    /// The connection this filter is on.
+    var connection: NetworkConnection { get }
+
+    /// Push `data` to the write filters after this one; if they all continue it is written to
+    /// the transport, bypassing the filters already passed.
+    func injectWriteDataToFilterChain(_ data: ByteBuffer, endStream: Bool)
+}

@@ -1,0 +1,144 @@
+extension StatsSnapshot {
+    /// Envoy's `/stats` text: `name: value` lines sorted by name; histograms as quantiles.
+    /// - Parameters:
+    ///   - usedOnly: leave out stats that were never updated.
+    ///   - filter: keep only names for which this returns true.
+    public func renderText(usedOnly: Bool = false, filter: (String) -> Bool = { _ in true }) -> String {
+        var lines: [(String, String)] = []
+        for counter in counters where (!usedOnly || counter.isUsed) && filter(counter.name.name) {
+            lines.append((counter.name.name, String(counter.value)))
+        }
+        for gauge in gauges where (!usedOnly || gauge.isUsed) && filter(gauge.name.name) {
+            lines.append((gauge.name.name, String(gauge.value)))
+        }
+        for histogram in histograms where (!usedOnly || histogram.sampleCount > 0) && filter(histogram.name.name) {
+            lines.append((histogram.name.name, Self.quantileText(histogram)))
+        }
+        lines.sort { $0.0 < $1.0 }
+        var out = ""
+        for (name, value) in lines {
+            out += name + ": " + value + "\n"
+        }
+        return out
+    }
+
+    static let supportedQuantiles: [Double] = [0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 1]
+
+    private static func quantileText(_ histogram: Histogram) -> String {
+        guard histogram.sampleCount > 0 else { return "No recorded values" }
+        return supportedQuantiles.map { q in
+            let label = q * 100 == (q * 100).rounded() ? String(Int(q * 100)) : String(q * 100)
+            let value = histogram.quantile(q).map { formatNumber($0) } ?? "nan"
+            return "P\(label)(\(value),\(value))"
+        }.joined(separator: " ")
+    }
+
+    /// Envoy's `/stats?format=json`.
+    public func renderJSON(usedOnly: Bool = false, filter: (String) -> Bool = { _ in true }) -> String {
+        var entries: [(String, String)] = []
+        for counter in counters where (!usedOnly || counter.isUsed) && filter(counter.name.name) {
+            entries.append((counter.name.name, String(counter.value)))
+        }
+        for gauge in gauges where (!usedOnly || gauge.isUsed) && filter(gauge.name.name) {
+            entries.append((gauge.name.name, String(gauge.value)))
+        }
+        entries.sort { $0.0 < $1.0 }
+        var items = entries.map { "{\"name\":\(jsonString($0.0)),\"value\":\($0.1)}" }
+        let used = histograms.filter { (!usedOnly || $0.sampleCount > 0) && filter($0.name.name) }
+        let quantiles = Self.supportedQuantiles.map { formatNumber($0 * 100) }.joined(separator: ",")
+        let computed = used.map { histogram -> String in
+            let values = Self.supportedQuantiles.map { q -> String in
+                let value = histogram.quantile(q).map { formatNumber($0) } ?? "null"
+                return "{\"interval\":\(value),\"cumulative\":\(value)}"
+            }.joined(separator: ",")
+            return "{\"name\":\(jsonString(histogram.name.name)),\"values\":[\(values)]}"
+        }.joined(separator: ",")
+        items.append("{\"histograms\":{\"supported_quantiles\":[\(quantiles)],\"computed_quantiles\":[\(computed)]}}")
+        return "{\"stats\":[" + items.joined(separator: ",") + "]}\n"
+    }
+
+    /// Prometheus text exposition (format 0.0.4), one `# TYPE` line per metric family,
+    /// families sorted by name. Envoy stats get the `envoy_` prefix; custom-namespace stats
+    /// (Istio's) keep their own names.
+    public func renderPrometheus(usedOnly: Bool = false) -> String {
+        var families: [String: (type: String, lines: [String])] = [:]
+        func add(_ family: String, _ type: String, _ line: String) {
+            if families[family] == nil { families[family] = (type, []) }
+            families[family]!.lines.append(line)
+        }
+        for counter in counters where !usedOnly || counter.isUsed {
+            let family = counter.name.prometheusName
+            add(family, "counter", family + Self.labels(counter.name.tags) + " " + String(counter.value))
+        }
+        for gauge in gauges where !usedOnly || gauge.isUsed {
+            let family = gauge.name.prometheusName
+            add(family, "gauge", family + Self.labels(gauge.name.tags) + " " + String(gauge.value))
+        }
+        for histogram in histograms where !usedOnly || histogram.sampleCount > 0 {
+            let family = histogram.name.prometheusName
+            let tags = histogram.name.tags
+            for (bound, count) in zip(histogram.bounds, histogram.cumulativeCounts) {
+                let le = StatTag("le", formatNumber(bound))
+                add(family, "histogram", family + "_bucket" + Self.labels(tags + [le]) + " " + String(count))
+            }
+            let total = String(histogram.sampleCount)
+            add(family, "histogram", family + "_bucket" + Self.labels(tags + [StatTag("le", "+Inf")]) + " " + total)
+            add(family, "histogram", family + "_sum" + Self.labels(tags) + " " + formatNumber(histogram.sampleSum))
+            add(family, "histogram", family + "_count" + Self.labels(tags) + " " + total)
+        }
+        var out = ""
+        for name in families.keys.sorted() {
+            let family = families[name]!
+            out += "# TYPE \(name) \(family.type)\n"
+            for line in family.lines { out += line + "\n" }
+        }
+        return out
+    }
+
+    private static func labels(_ tags: [StatTag]) -> String {
+        guard !tags.isEmpty else { return "{}" }
+        let rendered = tags.map { tag in
+            StatName.sanitize(tag.name) + "=\"" + escapeLabelValue(tag.value) + "\""
+        }
+        return "{" + rendered.joined(separator: ",") + "}"
+    }
+
+    private static func escapeLabelValue(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
+
+func formatNumber(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return String(value)
+}
+
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}
