@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// A proxied connection as filters see it: Envoy's `Network::Connection` semantics over a
 /// ``ConnectionTransport`` (the runtime's socket, or the test kit's in-memory peer).
@@ -380,3 +381,12 @@ public final class NetworkConnection {
 
 @available(*, unavailable)
 extension NetworkConnection: Sendable {}
+
+extension NetworkConnection {
+    private static let idSource = Atomic<UInt64>(1)
+
+    /// A fresh process-unique connection id.
+    public static func nextID() -> UInt64 {
+        idSource.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+}

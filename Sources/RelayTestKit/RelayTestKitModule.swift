@@ -1,1 +1,0 @@
-// Module RelayTestKit: placeholder until its first real file lands.
