@@ -1,0 +1,218 @@
+import NIOCore
+import NIOHTTP1
+import Relay
+
+/// What the admin endpoints read and trigger. Built by the server; shared by admin
+/// connections.
+struct AdminContext: Sendable {
+    let stats: StatsStore
+    let state: ServerState
+    let configDumpJSON: @Sendable () -> String
+    let serverInfoJSON: @Sendable () -> String
+    let listenersText: @Sendable (_ json: Bool) -> String
+    let clustersText: @Sendable (_ json: Bool) -> String
+    let quit: @Sendable () -> Void
+    let drainListeners: @Sendable (_ inboundOnly: Bool, _ graceful: Bool) -> Void
+}
+
+/// One admin HTTP/1.1 connection: Envoy's admin endpoints (`/stats`, `/stats/prometheus`,
+/// `/ready`, `/server_info`, `/config_dump`, `/listeners`, `/clusters`, `/healthcheck/*`,
+/// `/drain_listeners`, `/quitquitquit`). Mutations require POST; bad requests get 4xx.
+final class AdminHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let admin: AdminContext
+    private var head: HTTPRequestHead?
+
+    init(admin: AdminContext) {
+        self.admin = admin
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let response = route(head)
+            respond(context: context, head: head, response: response)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Malformed HTTP: answer 400 if we still can, then close.
+        let response = AdminResponse(status: .badRequest, body: "bad request\n")
+        let headers = HTTPHeaders([("content-type", response.contentType), ("content-length", "\(response.body.utf8.count)")])
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, response: AdminResponse) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: response.contentType)
+        headers.add(name: "content-length", value: "\(response.body.utf8.count)")
+        headers.add(name: "cache-control", value: "no-cache, max-age=0")
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
+        if head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: response.body)))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+        if let after = response.afterSend {
+            done.whenComplete { _ in after() }
+        }
+    }
+
+    func route(_ head: HTTPRequestHead) -> AdminResponse {
+        let (path, query) = AdminQuery.split(head.uri)
+        let isPost = head.method == .POST
+        let isRead = head.method == .GET || head.method == .HEAD
+        func needsPost() -> AdminResponse {
+            AdminResponse(status: .badRequest, body: "This endpoint requires POST\n")
+        }
+        switch path {
+        case "/", "/help":
+            guard isRead else { return AdminResponse(status: .methodNotAllowed, body: "method not allowed\n") }
+            return AdminResponse(body: Self.helpText)
+        case "/stats":
+            guard isRead else { return AdminResponse(status: .methodNotAllowed, body: "method not allowed\n") }
+            return stats(query: query, format: query["format"])
+        case "/stats/prometheus":
+            guard isRead else { return AdminResponse(status: .methodNotAllowed, body: "method not allowed\n") }
+            return stats(query: query, format: "prometheus")
+        case "/ready":
+            let state = admin.state.current
+            return AdminResponse(status: state == .live ? .ok : .serviceUnavailable, body: state.name + "\n")
+        case "/server_info":
+            return AdminResponse(contentType: "application/json", body: admin.serverInfoJSON())
+        case "/config_dump":
+            return AdminResponse(contentType: "application/json", body: admin.configDumpJSON())
+        case "/listeners":
+            let json = query["format"] == "json"
+            return AdminResponse(contentType: json ? "application/json" : "text/plain", body: admin.listenersText(json))
+        case "/clusters":
+            let json = query["format"] == "json"
+            return AdminResponse(contentType: json ? "application/json" : "text/plain", body: admin.clustersText(json))
+        case "/healthcheck/fail":
+            guard isPost else { return needsPost() }
+            admin.state.setHealthCheckFailed(true)
+            return AdminResponse(body: "OK\n")
+        case "/healthcheck/ok":
+            guard isPost else { return needsPost() }
+            admin.state.setHealthCheckFailed(false)
+            return AdminResponse(body: "OK\n")
+        case "/drain_listeners":
+            guard isPost else { return needsPost() }
+            let drain = admin.drainListeners
+            let inbound = query["inboundonly"] != nil
+            let graceful = query["graceful"] != nil
+            return AdminResponse(body: "OK\n") { drain(inbound, graceful) }
+        case "/quitquitquit":
+            guard isPost else { return needsPost() }
+            let quit = admin.quit
+            return AdminResponse(body: "OK\n") { quit() }
+        default:
+            return AdminResponse(status: .notFound, body: "invalid path. admin commands are:\n" + Self.helpText)
+        }
+    }
+
+    private func stats(query: [String: String], format: String?) -> AdminResponse {
+        let usedOnly = query["usedonly"] != nil
+        var matches: (String) -> Bool = { _ in true }
+        if let pattern = query["filter"], !pattern.isEmpty {
+            guard let regex = try? Regex(pattern) else {
+                return AdminResponse(status: .badRequest, body: "Invalid regex: \(pattern)\n")
+            }
+            matches = { name in (try? regex.firstMatch(in: name)) != nil }
+        }
+        admin.state.publish()
+        let snapshot = admin.stats.snapshot()
+        switch format {
+        case nil, "text":
+            return AdminResponse(body: snapshot.renderText(usedOnly: usedOnly, filter: matches))
+        case "json":
+            return AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
+        case "prometheus":
+            return AdminResponse(contentType: "text/plain; version=0.0.4", body: snapshot.renderPrometheus(usedOnly: usedOnly))
+        default:
+            return AdminResponse(status: .badRequest, body: "usage: /stats?format=(json|prometheus|text)\n")
+        }
+    }
+
+    static let helpText = """
+        admin commands are:
+          /: Admin home page
+          /clusters: upstream cluster status
+          /config_dump: dump current Relay configs
+          /drain_listeners (POST): drain listeners
+          /healthcheck/fail (POST): cause the server to fail health checks
+          /healthcheck/ok (POST): cause the server to pass health checks
+          /help: print out list of admin commands
+          /listeners: print listener info
+          /quitquitquit (POST): exit the server
+          /ready: print server state, return 200 if LIVE, otherwise return 503
+          /server_info: print server version/status information
+          /stats: print server stats
+          /stats/prometheus: print server stats in prometheus format
+
+        """
+}
+
+@available(*, unavailable)
+extension AdminHandler: Sendable {}
+
+/// A response from an admin endpoint.
+struct AdminResponse {
+    var status: HTTPResponseStatus = .ok
+    var contentType = "text/plain; charset=UTF-8"
+    var body: String
+    var afterSend: (@Sendable () -> Void)?
+
+    init(status: HTTPResponseStatus = .ok, contentType: String = "text/plain; charset=UTF-8", body: String, afterSend: (@Sendable () -> Void)? = nil) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.afterSend = afterSend
+    }
+}
+
+/// URL path and query parsing for admin requests.
+enum AdminQuery {
+    static func split(_ uri: String) -> (String, [String: String]) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri, [:]) }
+        let path = String(uri[..<mark])
+        var query: [String: String] = [:]
+        for pair in uri[uri.index(after: mark)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let key = percentDecode(String(parts[0]))
+            query[key] = parts.count > 1 ? percentDecode(String(parts[1])) : ""
+        }
+        return (path, query)
+    }
+
+    static func percentDecode(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+            } else if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,1 +1,0 @@
-// Module RelayServer: placeholder until its first real file lands.

@@ -1,0 +1,315 @@
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Relay
+
+/// The one NIO handler at the bottom of every proxied channel. It hosts the transport socket
+/// (raw or TLS) and the ``NetworkConnection`` with its filters; filters never see NIO.
+///
+/// Downstream channels start in a listener-filter phase (bytes are held while listener
+/// filters inspect them), then a filter chain is chosen and the connection is built; the
+/// held bytes are replayed into it. Upstream channels are built with their connection.
+///
+/// Reads are gated here (the `read` outbound event is held while the connection has reading
+/// disabled), which is how backpressure reaches the socket. Half-close and flushing closes
+/// are ordered after pending writes with an empty write's promise, so no byte is dropped.
+///
+/// - Note: Confined to its channel's event loop.
+final class ConnectionChannelHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = Never
+    typealias OutboundIn = Never
+    typealias OutboundOut = ByteBuffer
+
+    /// Called once the connection exists (downstream: after chain selection).
+    enum Phase {
+        case accepting(ListenerFilterPhase)
+        case connected
+        case closed
+    }
+
+    private(set) var connection: NetworkConnection?
+    private var transportSocket: (any TransportSocket)?
+    private var context: ChannelHandlerContext?
+    private var phase: Phase
+    private var readEnabled = true
+    private var pendingRead = false
+    private var outputClosed = false
+    private var closeMode: TransportCloseMode?
+    private let onClose: ((NetworkConnection?) -> Void)?
+    private var onTransportReady: ((NetworkConnection) -> Void)?
+    private var onTransportFailed: ((String) -> Void)?
+
+    /// A downstream handler that first runs listener filters.
+    init(accepting phase: ListenerFilterPhase, onClose: @escaping (NetworkConnection?) -> Void) {
+        self.phase = .accepting(phase)
+        self.onClose = onClose
+    }
+
+    /// An upstream handler; its connection is adopted before the channel becomes active.
+    /// `ready` is called when TCP (and TLS) are up, `failed` if the transport fails first.
+    init(
+        upstreamReady ready: @escaping (NetworkConnection) -> Void,
+        failed: @escaping (String) -> Void,
+        onClose: @escaping (NetworkConnection?) -> Void
+    ) {
+        self.phase = .connected
+        self.onTransportReady = ready
+        self.onTransportFailed = failed
+        self.onClose = onClose
+    }
+
+    // MARK: - Building the downstream connection
+
+    /// The channel's event loop (valid once the handler is added).
+    var eventLoopForAttach: any EventLoop { context!.eventLoop }
+
+    /// Installs the connection chosen for this socket and its transport socket, before the
+    /// filters are initialized (they may write or close in `onNewConnection`).
+    func adopt(connection: NetworkConnection, transportSocket: (any TransportSocket)?) {
+        self.connection = connection
+        self.transportSocket = transportSocket
+        transportSocket?.setCallbacks(self)
+    }
+
+    /// Starts the connection: the transport socket begins (TLS waits for the ClientHello,
+    /// plaintext is connected at once) and the bytes held during listener filters are replayed.
+    func attach(held: ByteBuffer?, sawEOF: Bool) {
+        guard let connection, case .accepting = phase else { return }
+        self.phase = .connected
+        if let transportSocket {
+            transportSocket.onConnected()
+        } else {
+            connection.transportConnected()
+        }
+        if let held, held.readableBytes > 0 {
+            deliverFromNetwork(held)
+        }
+        if sawEOF { deliverNetworkEOF() }
+    }
+
+    /// Closes a socket that never became a connection (no chain matched, listener filter
+    /// rejected it).
+    func rejectSocket() {
+        phase = .closed
+        context?.close(promise: nil)
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        switch phase {
+        case .accepting(let listenerPhase):
+            listenerPhase.start(handler: self)
+        case .connected:
+            // Upstream: TCP is up.
+            if let transportSocket {
+                transportSocket.setCallbacks(self)
+                transportSocket.onConnected()
+            } else if let connection {
+                connection.transportConnected()
+                onTransportReady?(connection)
+                onTransportReady = nil
+                onTransportFailed = nil
+            }
+        case .closed:
+            break
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        switch phase {
+        case .accepting(let listenerPhase):
+            listenerPhase.received(buffer)
+        case .connected:
+            deliverFromNetwork(buffer)
+        case .closed:
+            break
+        }
+    }
+
+    private func deliverFromNetwork(_ buffer: ByteBuffer) {
+        if let transportSocket {
+            transportSocket.receiveFromNetwork(buffer)
+        } else {
+            connection?.transportRead(buffer)
+        }
+    }
+
+    private func deliverNetworkEOF() {
+        if let transportSocket {
+            transportSocket.receiveNetworkEOF()
+        } else {
+            connection?.transportReadEOF()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            switch phase {
+            case .accepting(let listenerPhase):
+                listenerPhase.receivedEOF()
+            case .connected:
+                deliverNetworkEOF()
+            case .closed:
+                break
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        connection?.transportWritabilityChanged(isWritable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // Resets and I/O errors end the connection; the inactive event reports it.
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .accepting(let listenerPhase) = phase {
+            listenerPhase.socketClosed()
+        }
+        if let failed = onTransportFailed {
+            onTransportFailed = nil
+            onTransportReady = nil
+            failed("upstream closed before it was ready")
+        }
+        phase = .closed
+        let connection = self.connection
+        connection?.transportClosed()
+        onClose?(connection)
+        connection?.destroy()
+        self.connection = nil
+        self.transportSocket = nil
+        context.fireChannelInactive()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readEnabled {
+            context.read()
+        } else {
+            pendingRead = true
+        }
+    }
+
+    func setReadEnabledDuringAccept(_ enabled: Bool) {
+        setReadEnabled(enabled)
+    }
+}
+
+@available(*, unavailable)
+extension ConnectionChannelHandler: Sendable {}
+
+// MARK: - ConnectionTransport (connection → socket)
+
+extension ConnectionChannelHandler: ConnectionTransport {
+    func write(_ data: ByteBuffer) {
+        if let transportSocket {
+            transportSocket.write(data)
+        } else {
+            writeToNetwork(data)
+        }
+    }
+
+    private func writeToNetwork(_ data: ByteBuffer) {
+        guard let context, !outputClosed else { return }
+        context.writeAndFlush(wrapOutboundOut(data), promise: nil)
+    }
+
+    func shutdownWrite() {
+        guard let context, !outputClosed else { return }
+        transportSocket?.shutdownWrite()
+        outputClosed = true
+        // An empty write completes after every earlier write, so the FIN follows the data.
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
+        promise.futureResult.assumeIsolated().whenComplete { [weak self] _ in
+            guard let self, let context = self.context, self.closeMode == nil else { return }
+            context.close(mode: .output, promise: nil)
+        }
+    }
+
+    func close(_ mode: TransportCloseMode) {
+        guard let context else { return }
+        if let existing = closeMode, existing != .afterFlush || mode == .afterFlush { return }
+        closeMode = mode
+        switch mode {
+        case .afterFlush:
+            if !outputClosed { transportSocket?.shutdownWrite() }
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: promise)
+            promise.futureResult.assumeIsolated().whenComplete { [weak self] _ in
+                self?.context?.close(promise: nil)
+            }
+        case .immediately:
+            context.close(promise: nil)
+        case .reset:
+            // SO_LINGER {on, 0}: close() sends RST instead of FIN.
+            guard let provider = context.channel as? any SocketOptionProvider else {
+                context.close(promise: nil)
+                return
+            }
+            provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { [weak self] _ in
+                self?.context?.close(promise: nil)
+            }
+        }
+    }
+
+    func setReadEnabled(_ enabled: Bool) {
+        guard enabled != readEnabled else { return }
+        readEnabled = enabled
+        if enabled, pendingRead, let context {
+            pendingRead = false
+            context.read()
+        }
+    }
+}
+
+// MARK: - TransportSocketCallbacks (TLS ↔ socket and connection)
+
+extension ConnectionChannelHandler: TransportSocketCallbacks {
+    func transportSocketWriteToNetwork(_ data: ByteBuffer) {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(data), promise: nil)
+    }
+
+    func transportSocketDeliver(_ plaintext: ByteBuffer) {
+        connection?.transportRead(plaintext)
+    }
+
+    func transportSocketConnected() {
+        guard let connection else { return }
+        connection.transportConnected(tls: transportSocket?.connectionInfo)
+        if let ready = onTransportReady {
+            onTransportReady = nil
+            onTransportFailed = nil
+            ready(connection)
+        }
+    }
+
+    func transportSocketPeerEnded() {
+        connection?.transportReadEOF()
+    }
+
+    func transportSocketFailed(_ reason: String) {
+        if let failed = onTransportFailed {
+            onTransportFailed = nil
+            onTransportReady = nil
+            failed(reason)
+        }
+        context?.close(promise: nil)
+    }
+}

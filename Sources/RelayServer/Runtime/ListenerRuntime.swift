@@ -1,0 +1,160 @@
+import Logging
+import NIOCore
+import Relay
+
+/// One listener, prepared at config load: its listener filters, filter chains and matcher.
+/// Shared by every event loop; per-socket work happens in ``ListenerFilterPhase`` and the
+/// ``ConnectionChannelHandler``.
+final class ListenerRuntime: Sendable {
+    let name: String
+    let address: SocketAddress
+    let statPrefix: String
+    let trafficDirection: TrafficDirection
+    let stats: ListenerStats
+    let listenerFilters: [PreparedListenerFilter]
+    let listenerFiltersTimeout: TimeAmount?
+    let continueOnListenerFiltersTimeout: Bool
+    let chains: [FilterChainRuntime]
+    let matcher: FilterChainMatcher
+    let defaultChain: FilterChainRuntime?
+    let bufferLimit: Int
+    let logger: Logger
+
+    init(
+        name: String,
+        address: SocketAddress,
+        statPrefix: String,
+        trafficDirection: TrafficDirection,
+        stats: ListenerStats,
+        listenerFilters: [PreparedListenerFilter],
+        listenerFiltersTimeout: TimeAmount?,
+        continueOnListenerFiltersTimeout: Bool,
+        chains: [FilterChainRuntime],
+        matcher: FilterChainMatcher,
+        defaultChain: FilterChainRuntime?,
+        bufferLimit: Int,
+        logger: Logger
+    ) {
+        self.name = name
+        self.address = address
+        self.statPrefix = statPrefix
+        self.trafficDirection = trafficDirection
+        self.stats = stats
+        self.listenerFilters = listenerFilters
+        self.listenerFiltersTimeout = listenerFiltersTimeout
+        self.continueOnListenerFiltersTimeout = continueOnListenerFiltersTimeout
+        self.chains = chains
+        self.matcher = matcher
+        self.defaultChain = defaultChain
+        self.bufferLimit = bufferLimit
+        self.logger = logger
+    }
+
+    /// The handler for a newly accepted channel.
+    func makeHandler(for channel: any Channel) -> ConnectionChannelHandler {
+        let socket = AcceptedSocket(localAddress: channel.localAddress, remoteAddress: channel.remoteAddress)
+        let phase = ListenerFilterPhase(listener: self, socket: socket, dispatcher: Dispatcher(eventLoop: channel.eventLoop))
+        let stats = self.stats
+        return ConnectionChannelHandler(accepting: phase) { connection in
+            guard let connection else { return }
+            stats.connectionsActive.decrement()
+            stats.connectionsDestroyed.increment()
+            let elapsed = connection.dispatcher.now - connection.streamInfo.startTime
+            stats.connectionLengthMs.record(Double(elapsed.nanoseconds) / 1_000_000)
+        }
+    }
+
+    /// Picks the filter chain for `socket`, or nil.
+    func selectChain(for socket: AcceptedSocket) -> FilterChainRuntime? {
+        let input = FilterChainMatchInput(
+            destinationPort: socket.localAddress?.port,
+            destinationIP: IPAddressBytes.bytes(of: socket.localAddress),
+            serverName: socket.requestedServerName,
+            transportProtocol: socket.detectedTransportProtocol,
+            applicationProtocols: socket.requestedApplicationProtocols,
+            directSourceIP: IPAddressBytes.bytes(of: socket.remoteAddress),
+            sourceIP: IPAddressBytes.bytes(of: socket.remoteAddress),
+            sourcePort: socket.remoteAddress?.port
+        )
+        if let index = matcher.select(input) { return chains[index] }
+        return defaultChain
+    }
+
+    /// Builds the connection for a socket whose listener filters are done.
+    func createConnection(
+        for socket: AcceptedSocket,
+        filterState: FilterState,
+        handler: ConnectionChannelHandler,
+        held: ByteBuffer?,
+        sawEOF: Bool
+    ) {
+        guard let chain = selectChain(for: socket) else {
+            stats.noFilterChainMatch.increment()
+            logger.debug(
+                "closing connection: no matching filter chain",
+                metadata: ["remote": "\(socket.remoteAddress.map { "\($0)" } ?? "-")", "sni": "\(socket.requestedServerName)"]
+            )
+            handler.rejectSocket()
+            return
+        }
+        let dispatcher = Dispatcher(eventLoop: handler.eventLoopForAttach)
+        let streamInfo = StreamInfo(startTime: dispatcher.now, filterState: filterState)
+        streamInfo.requestedServerName = socket.requestedServerName
+        streamInfo.filterChainName = chain.name
+        let connection = NetworkConnection(
+            id: NetworkConnection.nextID(),
+            transport: handler,
+            dispatcher: dispatcher,
+            streamInfo: streamInfo,
+            bufferLimit: bufferLimit
+        )
+        connection.localAddress = socket.localAddress
+        connection.remoteAddress = socket.remoteAddress
+        stats.connectionsTotal.increment()
+        stats.connectionsActive.increment()
+        let transportSocket = chain.transportSocketFactory?.makeTransportSocket(options: TransportSocketOptions())
+        var builder = FilterChainBuilder(connection: connection)
+        for filter in chain.filters {
+            filter.install(into: &builder)
+        }
+        handler.adopt(connection: connection, transportSocket: transportSocket)
+        guard connection.initializeReadFilters() else {
+            logger.debug("closing connection: filter chain has no read filters")
+            connection.close(.noFlush)
+            return
+        }
+        if let timeout = chain.transportSocketConnectTimeout, transportSocket != nil {
+            let watcher = HandshakeTimeoutWatcher(connection: connection, stats: stats)
+            watcher.arm(timeout)
+        }
+        handler.attach(held: held, sawEOF: sawEOF)
+    }
+}
+
+/// Closes a downstream connection whose TLS handshake does not finish in time
+/// (`transport_socket_connect_timeout`).
+final class HandshakeTimeoutWatcher: ConnectionCallbacks {
+    private let connection: NetworkConnection
+    private let stats: ListenerStats
+    private var timer: DispatcherTimer?
+
+    init(connection: NetworkConnection, stats: ListenerStats) {
+        self.connection = connection
+        self.stats = stats
+    }
+
+    func arm(_ timeout: TimeAmount) {
+        connection.addConnectionCallbacks(self)
+        timer = connection.dispatcher.schedule(after: timeout) { [self] in
+            timer = nil
+            stats.transportSocketConnectTimeouts.increment()
+            connection.close(.noFlush)
+        }
+    }
+
+    func onEvent(_ event: ConnectionEvent) {
+        timer?.cancel()
+        timer = nil
+        connection.removeConnectionCallbacks(self)
+    }
+}
