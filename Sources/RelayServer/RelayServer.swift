@@ -1,0 +1,275 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Relay
+import Synchronization
+
+/// The Relay proxy: listeners on `concurrency` event loops, clusters, and the admin server,
+/// from a prepared ``ServerConfiguration``.
+///
+/// ```swift
+/// var registry = FilterRegistry.bundled
+/// registry.register(MyFilter.Factory())
+/// let server = try RelayServer(configuration: .load(path: "proxy.yaml", registry: registry))
+/// try await server.run()
+/// ```
+public final class RelayServer: Sendable {
+    /// The prepared configuration.
+    public let configuration: ServerConfiguration
+    private let group: MultiThreadedEventLoopGroup
+    private let ownsGroup: Bool
+    private let logger: Logger
+    private let state: ServerState
+    private let drainTime: Duration
+    private let runtime = Mutex(RuntimeState())
+    private let tracker = ConnectionTracker()
+
+    private struct RuntimeState {
+        var listenerChannels: [(name: String, channel: any Channel, inbound: Bool)] = []
+        var adminChannel: (any Channel)?
+        var boundListeners: [(name: String, address: SocketAddress)] = []
+        var dnsTasks: [Task<Void, Never>] = []
+        var stopped = false
+        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+        var shutdownRequested = false
+    }
+
+    /// Creates a server.
+    ///
+    /// - Parameters:
+    ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:registry:logger:)``.
+    ///   - concurrency: event loops (Envoy's `--concurrency`); default: the number of cores.
+    ///   - drainTime: how long shutdown waits for open connections (`--drain-time-s`).
+    ///   - logger: where the server logs.
+    public init(
+        configuration: ServerConfiguration,
+        concurrency: Int? = nil,
+        drainTime: Duration = .seconds(600),
+        logger: Logger = Logger(label: "relay")
+    ) {
+        self.configuration = configuration
+        let threads = max(1, concurrency ?? System.coreCount)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.ownsGroup = true
+        self.logger = logger
+        self.drainTime = drainTime
+        self.state = ServerState(stats: configuration.stats, concurrency: threads)
+    }
+
+    /// The listeners' bound addresses (real ports when configured with port 0), by name.
+    public var listenerAddresses: [String: SocketAddress] {
+        runtime.withLock { state in
+            Dictionary(state.boundListeners.map { ($0.name, $0.address) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The admin server's bound address, if there is an admin server.
+    public var adminAddress: SocketAddress? {
+        runtime.withLock { $0.adminChannel?.localAddress }
+    }
+
+    /// The process's stats.
+    public var stats: StatsStore { configuration.stats }
+
+    /// Resolves DNS clusters, binds the listeners and the admin server. Returns once
+    /// everything accepts connections.
+    public func start() async throws {
+        for cluster in configuration.clusterManager.clusters.values {
+            guard case .dns(_, let refresh, _) = cluster.discovery else { continue }
+            let logger = self.logger
+            try await NIOThreadPool.singleton.runIfActive { cluster.refreshDNS(logger: logger) }
+            let task = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .nanoseconds(refresh.nanoseconds))
+                    if Task.isCancelled { break }
+                    _ = try? await NIOThreadPool.singleton.runIfActive { cluster.refreshDNS(logger: logger) }
+                }
+            }
+            runtime.withLock { $0.dnsTasks.append(task) }
+        }
+        for listener in configuration.listeners {
+            let channel = try await bind(listener)
+            let address = channel.localAddress ?? listener.address
+            logger.info("listener started", metadata: ["name": "\(listener.name)", "address": "\(address)"])
+            runtime.withLock { state in
+                state.listenerChannels.append((listener.name, channel, listener.trafficDirection == .inbound))
+                state.boundListeners.append((listener.name, address))
+            }
+        }
+        if let adminAddress = configuration.adminAddress {
+            let channel = try await bindAdmin(adminAddress)
+            logger.info("admin server started", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            runtime.withLock { $0.adminChannel = channel }
+        }
+        state.set(.live)
+    }
+
+    /// Starts the server and returns when it has been shut down (``shutdown()``, admin
+    /// `/quitquitquit`).
+    public func run() async throws {
+        try await start()
+        await waitForShutdown()
+        await stop()
+    }
+
+    /// Asks a running server to drain and stop; ``run()`` then returns.
+    public func shutdown() {
+        let waiters = runtime.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.shutdownRequested = true
+            defer { state.shutdownWaiters.removeAll() }
+            return state.shutdownWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func waitForShutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = runtime.withLock { state -> Bool in
+                if state.shutdownRequested { return true }
+                state.shutdownWaiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    /// Stops accepting, waits up to the drain time for open connections, closes the rest and
+    /// releases the event loops.
+    public func stop() async {
+        let (listeners, admin, tasks, alreadyStopped) = runtime.withLock { state in
+            defer {
+                state.stopped = true
+                state.listenerChannels.removeAll()
+                state.adminChannel = nil
+                state.dnsTasks.removeAll()
+            }
+            return (state.listenerChannels, state.adminChannel, state.dnsTasks, state.stopped)
+        }
+        guard !alreadyStopped else { return }
+        state.set(.draining)
+        for task in tasks { task.cancel() }
+        for listener in listeners { try? await listener.channel.close() }
+        let deadline = ContinuousClock.now + drainTime
+        while tracker.count > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for channel in tracker.all() { try? await channel.close() }
+        try? await admin?.close()
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+
+    /// Stops accepting on the listeners (admin `/drain_listeners`).
+    func drainListeners(inboundOnly: Bool) {
+        let channels = runtime.withLock { state in
+            state.listenerChannels.filter { !inboundOnly || $0.inbound }.map(\.channel)
+        }
+        for channel in channels { channel.close(promise: nil) }
+    }
+
+    // MARK: - Binding
+
+    private func bind(_ listener: ListenerRuntime) async throws -> any Channel {
+        let limit = listener.bufferLimit
+        let tracker = self.tracker
+        var bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    tracker.add(channel)
+                    let handler = listener.makeHandler(for: channel)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        if limit > 0 {
+            bootstrap = bootstrap.childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(low: limit / 2, high: limit)
+            )
+        }
+        return try await bootstrap.bind(to: listener.address).get()
+    }
+
+    private func bindAdmin(_ address: SocketAddress) async throws -> any Channel {
+        let admin = makeAdminContext()
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
+                    try channel.pipeline.syncOperations.addHandler(AdminHandler(admin: admin))
+                }
+            }
+            .bind(to: address)
+            .get()
+    }
+
+    private func makeAdminContext() -> AdminContext {
+        let configuration = self.configuration
+        let state = self.state
+        return AdminContext(
+            stats: configuration.stats,
+            state: state,
+            configDumpJSON: { configuration.configDumpJSON },
+            serverInfoJSON: { [weak self] in self?.serverInfoJSON() ?? "{}" },
+            listenersText: { [weak self] json in self?.listenersText(json: json) ?? "" },
+            clustersText: { json in AdminClusters.render(configuration.clusterManager, json: json) },
+            quit: { [weak self] in self?.shutdown() },
+            drainListeners: { [weak self] inbound, _ in self?.drainListeners(inboundOnly: inbound) }
+        )
+    }
+
+    private func listenersText(json: Bool) -> String {
+        let bound = runtime.withLock { $0.boundListeners }
+        if json {
+            let items = bound.map { item in
+                let ip = item.address.ipAddress ?? ""
+                let port = item.address.port ?? 0
+                return "{\"name\":\(AdminJSON.string(item.name)),\"local_address\":{\"socket_address\":{\"address\":\(AdminJSON.string(ip)),\"port_value\":\(port)}},\"additional_local_addresses\":[]}"
+            }
+            return "{\"listener_statuses\":[" + items.joined(separator: ",") + "]}\n"
+        }
+        return bound.map { "\($0.name)::\($0.address.ipAddress ?? ""):\($0.address.port ?? 0)\n" }.joined()
+    }
+
+    private func serverInfoJSON() -> String {
+        state.publish()
+        let info = configuration.localInfo
+        let uptime = state.uptimeSeconds
+        return """
+            {"version":"relay/\(RelayVersion.current)","state":"\(state.current.name)","hot_restart_version":"disabled",\
+            "command_line_options":{"concurrency":\(state.concurrency.value),"drain_time":"\(drainTime.components.seconds)s"},\
+            "node":{"id":\(AdminJSON.string(info.nodeID)),"cluster":\(AdminJSON.string(info.clusterName))},\
+            "uptime_current_epoch":"\(uptime)s","uptime_all_epochs":"\(uptime)s"}
+
+            """
+    }
+}
+
+/// Relay's version string.
+public enum RelayVersion {
+    /// The version of this build.
+    public static let current = "0.1.0"
+}
+
+/// Open downstream channels, so shutdown can close what did not drain.
+final class ConnectionTracker: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    var count: Int { channels.withLock { $0.count } }
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            _ = channels.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+
+    func all() -> [any Channel] {
+        channels.withLock { Array($0.values) }
+    }
+}
