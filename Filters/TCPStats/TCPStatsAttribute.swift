@@ -222,8 +222,9 @@ public enum TCPStatsAttribute: Hashable, Sendable, CustomStringConvertible {
     /// Envoy's text form of an address: `ip:port`, `[ipv6]:port`, or a socket path.
     static func format(address: SocketAddress) -> String? {
         switch address {
-        case .v4(let v4):
-            return "\(v4.host):\(address.port ?? 0)"
+        case .v4:
+            guard let ip = address.ipAddress else { return nil }
+            return "\(ip):\(address.port ?? 0)"
         case .v6:
             guard let ip = address.ipAddress else { return nil }
             return "[\(ip)]:\(address.port ?? 0)"
