@@ -1,1 +1,0 @@
-// Module TCPStats: placeholder until its first real file lands.
