@@ -109,7 +109,7 @@ public final class RelayServer: Sendable {
     /// `/quitquitquit`).
     public func run() async throws {
         try await start()
-        await waitForShutdown()
+        await waitUntilShutdownRequested()
         await stop()
     }
 
@@ -123,7 +123,8 @@ public final class RelayServer: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    private func waitForShutdown() async {
+    /// Returns once ``shutdown()`` was called (or admin `/quitquitquit`).
+    public func waitUntilShutdownRequested() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = runtime.withLock { state -> Bool in
                 if state.shutdownRequested { return true }

@@ -133,11 +133,11 @@ public final class FilterManager {
     }
 
     func notifyAboveHighWatermark() {
-        for active in readFilters { active.filter?.onAboveWriteBufferHighWatermark() }
+        for active in readFilters { active.filter?.onWriteBufferHighWatermark() }
     }
 
     func notifyBelowLowWatermark() {
-        for active in readFilters { active.filter?.onBelowWriteBufferLowWatermark() }
+        for active in readFilters { active.filter?.onWriteBufferLowWatermark() }
     }
 
     /// Drops every filter, breaking the reference cycles between filters and their callbacks.

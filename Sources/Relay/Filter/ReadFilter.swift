@@ -19,17 +19,18 @@ public protocol ReadFilter: AnyObject {
     /// half-close is enabled on the connection.
     func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus
 
-    /// The connection's write buffer went above its high watermark (backpressure).
-    func onAboveWriteBufferHighWatermark()
+    /// The connection's write buffer went above its high watermark (backpressure). Every
+    /// read filter hears it, without registering as ``ConnectionCallbacks``.
+    func onWriteBufferHighWatermark()
 
-    /// The connection's write buffer drained below its low watermark.
-    func onBelowWriteBufferLowWatermark()
+    /// The connection's write buffer drained to its low watermark.
+    func onWriteBufferLowWatermark()
 }
 
 extension ReadFilter {
     public func onNewConnection() -> FilterStatus { .continue }
-    public func onAboveWriteBufferHighWatermark() {}
-    public func onBelowWriteBufferLowWatermark() {}
+    public func onWriteBufferHighWatermark() {}
+    public func onWriteBufferLowWatermark() {}
 }
 
 /// A filter on the write path: bytes the connection is about to send pass through the write

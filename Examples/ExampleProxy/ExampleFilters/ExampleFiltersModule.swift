@@ -1,1 +1,0 @@
-// Module ExampleFilters: placeholder until its first real file lands.

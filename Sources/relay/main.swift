@@ -1,1 +1,0 @@
-print("relay: not yet built")
