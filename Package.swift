@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", nio, nioPosix],
+            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", "COpenSSL", nio, nioPosix],
             swiftSettings: swiftSettings
         ),
         .testTarget(
