@@ -1,0 +1,100 @@
+/// A `google.protobuf.Duration` as written in Envoy YAML: decimal seconds with an `s`
+/// suffix and up to nine fractional digits (`"1s"`, `"0.25s"`, `"1.5s"`, `"0s"`, `"-2s"`).
+/// Other units (`"5m"`, `"100ms"`) are rejected.
+public struct ConfigDuration: Sendable, Hashable, Comparable, CustomStringConvertible, Decodable {
+    /// The largest magnitude protobuf allows (10,000 years).
+    public static let maxSeconds: Int64 = 315_576_000_000
+
+    /// Whole seconds (negative for negative durations).
+    public let seconds: Int64
+    /// Fractional nanoseconds, with the same sign as `seconds` (-999,999,999…999,999,999).
+    public let nanos: Int32
+
+    /// A zero duration.
+    public static let zero = ConfigDuration(seconds: 0)
+
+    /// Creates a duration; `nanos` should have the same sign as `seconds`.
+    public init(seconds: Int64, nanos: Int32 = 0) {
+        self.seconds = seconds
+        self.nanos = nanos
+    }
+
+    /// Creates a duration from milliseconds.
+    public static func milliseconds(_ milliseconds: Int64) -> ConfigDuration {
+        ConfigDuration(seconds: milliseconds / 1000, nanos: Int32(milliseconds % 1000) * 1_000_000)
+    }
+
+    /// Creates a duration from a Swift `Duration` (attosecond remainder truncated).
+    public init(_ duration: Duration) {
+        let parts = duration.components
+        self.init(seconds: parts.seconds, nanos: Int32(parts.attoseconds / 1_000_000_000))
+    }
+
+    /// Parses the protobuf JSON form (`"1.5s"`); nil if malformed or out of range.
+    public init?(parsing text: String) {
+        var rest = Substring(text)
+        guard rest.hasSuffix("s") else { return nil }
+        rest = rest.dropLast()
+        let negative = rest.hasPrefix("-")
+        if negative { rest = rest.dropFirst() }
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0]
+        let fraction = parts.count > 1 ? parts[1] : ""
+        guard !whole.isEmpty, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
+            parts.count == 1 || (!fraction.isEmpty && fraction.count <= 9),
+            fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let seconds = Int64(whole), seconds <= Self.maxSeconds
+        else { return nil }
+        let nanos = Int32(fraction + String(repeating: "0", count: 9 - fraction.count)) ?? 0
+        self.init(seconds: negative ? -seconds : seconds, nanos: negative ? -nanos : nanos)
+    }
+
+    /// Total nanoseconds, saturating at `Int64` bounds.
+    public var nanoseconds: Int64 {
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = product.addingReportingOverflow(Int64(nanos))
+        if overflow2 { return seconds < 0 ? .min : .max }
+        return sum
+    }
+
+    /// Total milliseconds, truncated.
+    public var milliseconds: Int64 { nanoseconds / 1_000_000 }
+
+    /// The duration as a Swift `Duration`.
+    public var duration: Duration {
+        .seconds(seconds) + .nanoseconds(Int64(nanos))
+    }
+
+    /// True if the duration is greater than zero.
+    public var isPositive: Bool { seconds > 0 || (seconds == 0 && nanos > 0) }
+
+    /// The protobuf JSON form: `"1.5s"`, `"0s"`, `"0.000000001s"`.
+    public var description: String {
+        let negative = seconds < 0 || nanos < 0
+        var text = (negative ? "-" : "") + String(seconds.magnitude)
+        if nanos != 0 {
+            var fraction = String(nanos.magnitude)
+            fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            text += "." + fraction
+        }
+        return text + "s"
+    }
+
+    public static func < (lhs: ConfigDuration, rhs: ConfigDuration) -> Bool {
+        (lhs.seconds, lhs.nanos) < (rhs.seconds, rhs.nanos)
+    }
+
+    /// Decodes the string form; errors name the expected form.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = ConfigDuration(parsing: text) else {
+            let message = "invalid duration '\(text)'\(NodeDecoder.forField(decoder.codingPath)): "
+                + "expected seconds with an 's' suffix and at most 9 fractional digits, like '1s', '0.25s' or '1.5s'"
+            if let mark = decoder.configMark { throw ConfigError(message, at: mark) }
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
+        }
+        self = value
+    }
+}

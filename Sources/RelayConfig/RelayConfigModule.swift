@@ -1,1 +1,0 @@
-// Module RelayConfig: placeholder until its first real file lands.
