@@ -296,7 +296,9 @@ public final class NetworkConnection {
 
     private func dispatchRead() {
         guard state == .open else { return }
-        if endStreamDelivered && (readBuffer?.readableBytes ?? 0) == 0 { return }
+        // No read is dispatched after end of stream (Envoy: "no further data can be delivered
+        // after end_stream"); a filter that kept bytes resumes with continueReading().
+        if endStreamDelivered { return }
         filterManager.onRead()
         closeIfBothDirectionsEnded()
     }

@@ -125,9 +125,11 @@ public final class FilterManager {
     private func iterateWrite(startingAt start: Int, data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
         var index = start
         while index < writeFilters.count {
-            let status = writeFilters[index].filter.onWrite(&data, endStream: endStream)
-            if status == .stopIteration || connection.state != .open { return .stopIteration }
+            let active = writeFilters[index]
             index += 1
+            guard let filter = active.filter else { continue }
+            let status = filter.onWrite(&data, endStream: endStream)
+            if status == .stopIteration || connection.state != .open { return .stopIteration }
         }
         return .continue
     }
@@ -141,7 +143,11 @@ public final class FilterManager {
     }
 
     /// Drops every filter, breaking the reference cycles between filters and their callbacks.
+    /// A filter that stores its callbacks forms a cycle with its slot, and the slot holds the
+    /// connection; emptying the slots lets both go once nothing else holds the filter.
     func destroy() {
+        for active in readFilters { active.filter = nil }
+        for active in writeFilters { active.filter = nil }
         readFilters.removeAll()
         writeFilters.removeAll()
     }
@@ -181,7 +187,7 @@ final class ActiveReadFilter: ReadFilterCallbacks {
 /// A write filter's slot in the chain; also the callbacks handed to that filter.
 final class ActiveWriteFilter: WriteFilterCallbacks {
     let connection: NetworkConnection
-    let filter: any WriteFilter
+    var filter: (any WriteFilter)?
 
     init(manager: FilterManager, filter: any WriteFilter) {
         self.connection = manager.connection
