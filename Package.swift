@@ -60,24 +60,39 @@ let package = Package(
         ),
 
         // MARK: - Bundled filters (each its own module; none imports another)
-        .target(name: "TCPProxy", dependencies: ["Relay", nio], path: "Filters/TCPProxy", swiftSettings: swiftSettings),
+        .target(
+            name: "TCPProxy",
+            dependencies: ["Relay", nio],
+            path: "Filters/TCPProxy",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ALPNTLS",
             dependencies: ["Relay", "COpenSSL", nio],
             path: "Filters/ALPNTLS",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "MetadataExchange",
             dependencies: ["Relay", nio, protobuf],
             path: "Filters/MetadataExchange",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TCPStats", dependencies: ["Relay", nio], path: "Filters/TCPStats", swiftSettings: swiftSettings),
+        .target(
+            name: "TCPStats",
+            dependencies: ["Relay", nio],
+            path: "Filters/TCPStats",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BundledFilters",
             dependencies: ["Relay", "TCPProxy", "ALPNTLS", "MetadataExchange", "TCPStats"],
             path: "Filters/BundledFilters",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
 

@@ -83,6 +83,17 @@ public struct FactoryContext: Sendable {
     }
 }
 
+/// An error that knows which field of a filter's config it is about, so the loader can
+/// report it at that field's `file:line:col`. Extension modules make their own config
+/// errors conform.
+public protocol ConfigFieldError: Error {
+    /// The path of the offending field inside the typed config, e.g.
+    /// `common_tls_context.tls_certificates[0].private_key`; nil for the config as a whole.
+    var fieldPath: String? { get }
+    /// What is wrong and what was expected.
+    var fieldErrorMessage: String { get }
+}
+
 /// A semantic error in a filter's config, raised by a factory. The loader reports it at the
 /// `file:line:col` of `field` inside the filter's `typed_config` (or of the config itself).
 public struct FilterConfigError: Error, Sendable, CustomStringConvertible {
@@ -98,4 +109,9 @@ public struct FilterConfigError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension FilterConfigError: ConfigFieldError {
+    public var fieldPath: String? { field }
+    public var fieldErrorMessage: String { message }
 }

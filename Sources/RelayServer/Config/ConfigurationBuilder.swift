@@ -1,0 +1,394 @@
+import Logging
+import NIOCore
+import Relay
+import RelayConfig
+
+extension ServerConfiguration {
+    /// Loads a bootstrap file (plus optional `--config-yaml` text merged on top), resolves
+    /// every `typed_config` through `registry`, and prepares listeners and clusters.
+    ///
+    /// - Throws: ``RelayConfig/ConfigError`` naming `file:line:col` and what was expected.
+    public static func load(
+        path: String?,
+        configYAML: String? = nil,
+        registry: FilterRegistry,
+        logger: Logger = Logger(label: "relay")
+    ) throws -> ServerConfiguration {
+        let loader = BootstrapLoader()
+        let node = try loader.mergedNode(path: path, configYAML: configYAML)
+        let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
+        return try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger).build()
+    }
+
+    /// Loads a bootstrap from YAML text.
+    public static func load(
+        yaml: String,
+        fileName: String = BootstrapLoader.inlineFileName,
+        registry: FilterRegistry,
+        logger: Logger = Logger(label: "relay")
+    ) throws -> ServerConfiguration {
+        let loader = BootstrapLoader()
+        let node = try ConfigNode.parse(yaml: yaml, fileName: fileName)
+        let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
+        return try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger).build()
+    }
+}
+
+/// Turns a decoded ``Bootstrap`` into runtime objects: every extension resolved through the
+/// registry (by `@type`, else by name), prepared once, with errors at their `file:line:col`.
+struct ConfigurationBuilder {
+    let bootstrap: Bootstrap
+    let node: ConfigNode
+    let registry: FilterRegistry
+    let logger: Logger
+    let stats = StatsStore()
+    let decoder = ConfigDecoder()
+    let clusterManagerReference = DeferredClusterManager()
+
+    func build() throws -> ServerConfiguration {
+        let localInfo = makeLocalInfo()
+        var clusters: [RuntimeCluster] = []
+        var seen: Set<String> = []
+        for cluster in bootstrap.staticResources.clusters {
+            guard seen.insert(cluster.name).inserted else {
+                throw ConfigError("duplicate cluster name '\(cluster.name)'; cluster names must be unique", at: cluster.nameMark)
+            }
+            clusters.append(try makeCluster(cluster, localInfo: localInfo))
+        }
+        let manager = RuntimeClusterManager(clusters: clusters)
+        clusterManagerReference.set(manager)
+        var listeners: [ListenerRuntime] = []
+        var listenerNames: Set<String> = []
+        for (index, listener) in bootstrap.staticResources.listeners.enumerated() {
+            let runtime = try makeListener(listener, index: index, localInfo: localInfo)
+            guard listenerNames.insert(runtime.name).inserted else {
+                throw ConfigError("duplicate listener name '\(runtime.name)'", at: listener.mark)
+            }
+            listeners.append(runtime)
+        }
+        var adminAddress: SocketAddress?
+        if let admin = bootstrap.admin, let address = admin.address {
+            adminAddress = try socketAddress(address, what: "admin address")
+        }
+        return ServerConfiguration(
+            listeners: listeners,
+            clusterManager: manager,
+            adminAddress: adminAddress,
+            stats: stats,
+            localInfo: localInfo,
+            configDumpJSON: ConfigDump.render(bootstrap: node)
+        )
+    }
+
+    // MARK: - Node
+
+    private func makeLocalInfo() -> LocalInfo {
+        guard let node = bootstrap.node else { return LocalInfo() }
+        return LocalInfo(
+            nodeID: node.id,
+            clusterName: node.cluster,
+            metadata: node.metadata.mapValues(MetadataConversion.convert),
+            region: node.locality?.region ?? "",
+            zone: node.locality?.zone ?? "",
+            subZone: node.locality?.subZone ?? ""
+        )
+    }
+
+    // MARK: - Addresses
+
+    private func socketAddress(_ address: AddressConfig, what: String) throws -> SocketAddress {
+        guard let socket = address.socketAddress else {
+            throw ConfigError("\(what): only socket_address is supported (pipe addresses are not)", at: address.mark)
+        }
+        guard socket.isIPLiteral else {
+            throw ConfigError(
+                "\(what) must be an IP address, found '\(socket.address)' (names are only resolved for STRICT_DNS/LOGICAL_DNS cluster endpoints)",
+                at: socket.mark
+            )
+        }
+        do {
+            return try SocketAddress(ipAddress: socket.address, port: socket.portValue)
+        } catch {
+            throw ConfigError("\(what): invalid IP address '\(socket.address)'", at: socket.mark)
+        }
+    }
+
+    // MARK: - Extensions
+
+    private func context(scope: StatsScope, listener: ListenerConfig? = nil, cluster: String? = nil) -> FactoryContext {
+        let direction: TrafficDirection
+        switch listener?.trafficDirection {
+        case .inbound?: direction = .inbound
+        case .outbound?: direction = .outbound
+        default: direction = .unspecified
+        }
+        return FactoryContext(
+            stats: stats,
+            scope: scope,
+            clusterManager: clusterManagerReference,
+            localInfo: makeLocalInfo(),
+            listenerName: listener?.displayName,
+            trafficDirection: direction,
+            clusterName: cluster,
+            logger: logger
+        )
+    }
+
+    /// Resolves and prepares one extension.
+    private func prepare(
+        _ named: String,
+        typed: TypedConfig?,
+        mark: Mark,
+        category: FilterRegistry.Category,
+        context: FactoryContext
+    ) throws -> (FilterRegistry.Entry, PreparedExtension) {
+        guard let entry = registry.lookup(category, name: named, typeURL: typed?.typeURL) else {
+            let known = registry.entries(category).map { $0.name.rawValue }.sorted()
+            let knownText = known.isEmpty ? "none" : known.joined(separator: ", ")
+            if let typed {
+                throw ConfigError(
+                    "unknown \(category.rawValue) @type '\(typed.typeURL)' (registered \(category.rawValue)s: \(knownText))",
+                    at: typed.typeURLMark
+                )
+            }
+            throw ConfigError("unknown \(category.rawValue) '\(named)' (registered: \(knownText))", at: mark)
+        }
+        let body = typed?.value ?? ConfigNode.emptyMapping(at: mark)
+        let decoding = NodeConfigDecoding(node: body, decoder: decoder)
+        do {
+            return (entry, try registry.prepare(entry, config: decoding, context: context))
+        } catch {
+            throw ConfigErrorMapping.map(error, in: body, fallback: typed?.mark ?? mark)
+        }
+    }
+
+    // MARK: - Clusters
+
+    private func makeCluster(_ config: ClusterConfig, localInfo: LocalInfo) throws -> RuntimeCluster {
+        let scope = stats.root.scope("cluster", taggedValue: config.statName, tagName: "envoy.cluster_name")
+        guard config.connectTimeout.isPositive else {
+            throw ConfigError("connect_timeout must be greater than 0s", at: config.mark)
+        }
+        let thresholds = config.circuitBreakers?.thresholds(for: .default)
+        let info = ClusterInfo(
+            name: config.name,
+            observabilityName: config.statName,
+            connectTimeout: .nanoseconds(config.connectTimeout.nanoseconds),
+            perConnectionBufferLimit: Int(config.perConnectionBufferLimitBytes),
+            metadata: (config.metadata?.filterMetadata ?? [:]).mapValues(MetadataConversion.convert),
+            maxConnections: Int(thresholds?.maxConnections ?? 1024),
+            stats: ClusterStats(scope: scope)
+        )
+        let policy: LoadBalancer.Policy
+        switch config.lbPolicy {
+        case .roundRobin: policy = .roundRobin
+        case .random: policy = .random
+        case .leastRequest: policy = .leastRequest
+        default:
+            throw ConfigError(
+                "lb_policy \(config.lbPolicy.rawValue) is not supported; expected ROUND_ROBIN, LEAST_REQUEST or RANDOM",
+                at: config.mark
+            )
+        }
+        var hosts: [HostDescription] = []
+        let discovery: RuntimeCluster.Discovery
+        switch config.type {
+        case .static:
+            for endpoint in config.allEndpoints {
+                guard let address = endpoint.endpoint?.address else { continue }
+                hosts.append(
+                    HostDescription(
+                        address: try socketAddress(address, what: "STATIC cluster endpoint"),
+                        hostname: endpoint.endpoint?.hostname ?? "",
+                        clusterName: config.name,
+                        metadata: (endpoint.metadata?.filterMetadata ?? [:]).mapValues(MetadataConversion.convert),
+                        weight: Int(endpoint.loadBalancingWeight ?? 1)
+                    )
+                )
+            }
+            discovery = .staticHosts
+        case .strictDNS, .logicalDNS:
+            let endpoints = config.allEndpoints.compactMap { endpoint -> RuntimeCluster.DNSEndpoint? in
+                guard let socket = endpoint.endpoint?.address?.socketAddress else { return nil }
+                return RuntimeCluster.DNSEndpoint(
+                    hostname: socket.address,
+                    port: socket.portValue,
+                    metadata: (endpoint.metadata?.filterMetadata ?? [:]).mapValues(MetadataConversion.convert),
+                    weight: Int(endpoint.loadBalancingWeight ?? 1),
+                    ipv4Only: config.dnsLookupFamily == .v4Only
+                )
+            }
+            discovery = .dns(
+                endpoints: endpoints,
+                refresh: .nanoseconds(config.dnsRefreshRate.nanoseconds),
+                logical: config.type == .logicalDNS
+            )
+        default:
+            throw ConfigError(
+                "cluster type \(config.type.rawValue) is not supported; expected STATIC, STRICT_DNS or LOGICAL_DNS",
+                at: config.mark
+            )
+        }
+        let clusterContext = context(scope: scope, cluster: config.name)
+        var transport: (any TransportSocketFactory)?
+        if let socket = config.transportSocket {
+            transport = try transportSocketFactory(socket, category: .upstreamTransportSocket, context: clusterContext)
+        }
+        var filters: [PreparedNetworkFilter] = []
+        for filter in config.filters {
+            let (_, prepared) = try prepare(
+                filter.name,
+                typed: filter.typedConfig,
+                mark: filter.nameMark,
+                category: .upstreamNetworkFilter,
+                context: clusterContext
+            )
+            if case .networkFilter(let network) = prepared { filters.append(network) }
+        }
+        if !config.healthChecks.isEmpty {
+            logger.warning(
+                "cluster health_checks are accepted but not run; every host is treated as healthy",
+                metadata: ["cluster": "\(config.name)"]
+            )
+        }
+        return RuntimeCluster(
+            info: info,
+            hosts: hosts,
+            loadBalancer: LoadBalancer(policy: policy),
+            discovery: discovery,
+            transportSocketFactory: transport,
+            upstreamFilters: filters
+        )
+    }
+
+    private func transportSocketFactory(
+        _ socket: NamedTypedConfig,
+        category: FilterRegistry.Category,
+        context: FactoryContext
+    ) throws -> (any TransportSocketFactory)? {
+        if socket.name == "envoy.transport_sockets.raw_buffer" || socket.typedConfig?.typeURL == RawBufferTransport.typeURL {
+            return nil
+        }
+        let (_, prepared) = try prepare(socket.name, typed: socket.typedConfig, mark: socket.nameMark, category: category, context: context)
+        if case .transportSocket(let factory) = prepared { return factory }
+        return nil
+    }
+
+    // MARK: - Listeners
+
+    private func makeListener(_ config: ListenerConfig, index: Int, localInfo: LocalInfo) throws -> ListenerRuntime {
+        let address = try socketAddress(config.address, what: "listener address")
+        let statPrefix: String
+        let scope: StatsScope
+        if config.statPrefix.isEmpty {
+            statPrefix = String("\(address.ipAddress ?? "unknown")_\(address.port ?? 0)".map { $0 == ":" ? "_" : $0 })
+            scope = stats.root.scope("listener", taggedValue: statPrefix, tagName: "envoy.listener_address")
+        } else {
+            statPrefix = config.statPrefix
+            scope = stats.root.scope("listener", taggedValue: statPrefix, tagName: "envoy.listener_stat_prefix")
+        }
+        let name = config.name.isEmpty ? "listener_\(index)_\(statPrefix)" : config.name
+        let listenerContext = context(scope: scope, listener: config)
+        if config.filterChains.isEmpty && config.defaultFilterChain == nil {
+            throw ConfigError("listener '\(name)': no filter chains specified", at: config.mark)
+        }
+        var listenerFilters: [PreparedListenerFilter] = []
+        for filter in config.listenerFilters {
+            let (_, prepared) = try prepare(
+                filter.name,
+                typed: filter.typedConfig,
+                mark: filter.mark,
+                category: .listenerFilter,
+                context: listenerContext
+            )
+            if case .listenerFilter(let listenerFilter) = prepared { listenerFilters.append(listenerFilter) }
+        }
+        var chains: [FilterChainRuntime] = []
+        var criteria: [FilterChainMatchCriteria] = []
+        for (chainIndex, chain) in config.filterChains.enumerated() {
+            let match = try FilterChainCriteria.make(chain.filterChainMatch, mark: chain.mark)
+            if let existing = criteria.firstIndex(of: match) {
+                let other = config.filterChains[existing]
+                throw ConfigError(
+                    "filter chain '\(chain.name.isEmpty ? "#\(chainIndex)" : chain.name)' has the same matching rules defined as '\(other.name.isEmpty ? "#\(existing)" : other.name)'",
+                    at: chain.mark
+                )
+            }
+            criteria.append(match)
+            chains.append(try makeChain(chain, index: chainIndex, context: listenerContext))
+        }
+        var defaultChain: FilterChainRuntime?
+        if let chain = config.defaultFilterChain {
+            defaultChain = try makeChain(chain, index: -1, context: listenerContext)
+        }
+        return ListenerRuntime(
+            name: name,
+            address: address,
+            statPrefix: statPrefix,
+            trafficDirection: listenerContext.trafficDirection,
+            stats: ListenerStats(scope: scope),
+            listenerFilters: listenerFilters,
+            listenerFiltersTimeout: config.listenerFiltersTimeout.isPositive
+                ? .nanoseconds(config.listenerFiltersTimeout.nanoseconds) : nil,
+            continueOnListenerFiltersTimeout: config.continueOnListenerFiltersTimeout,
+            chains: chains,
+            matcher: FilterChainMatcher(criteria: criteria),
+            defaultChain: defaultChain,
+            bufferLimit: Int(config.perConnectionBufferLimitBytes),
+            logger: logger
+        )
+    }
+
+    private func makeChain(_ chain: FilterChainConfig, index: Int, context: FactoryContext) throws -> FilterChainRuntime {
+        var filters: [PreparedNetworkFilter] = []
+        for (position, filter) in chain.filters.enumerated() {
+            let (entry, prepared) = try prepare(
+                filter.name,
+                typed: filter.typedConfig,
+                mark: filter.nameMark,
+                category: .networkFilter,
+                context: context
+            )
+            let isLast = position == chain.filters.count - 1
+            if entry.isTerminal && !isLast {
+                throw ConfigError(
+                    "terminal filter '\(entry.name)' must be the last filter in the chain, but \(chain.filters.count - position - 1) filter(s) follow it",
+                    at: filter.mark
+                )
+            }
+            if !entry.isTerminal && isLast {
+                throw ConfigError(
+                    "non-terminal filter '\(entry.name)' is the last filter in the chain; expected a terminal filter such as envoy.filters.network.tcp_proxy",
+                    at: filter.mark
+                )
+            }
+            if case .networkFilter(let network) = prepared { filters.append(network) }
+        }
+        var transport: (any TransportSocketFactory)?
+        if let socket = chain.transportSocket {
+            transport = try transportSocketFactory(socket, category: .downstreamTransportSocket, context: context)
+        }
+        let name = chain.name.isEmpty ? (index < 0 ? "default_filter_chain" : "filter_chain_\(index)") : chain.name
+        return FilterChainRuntime(
+            name: name,
+            filters: filters,
+            transportSocketFactory: transport,
+            transportSocketConnectTimeout: chain.transportSocketConnectTimeout.map { .nanoseconds($0.nanoseconds) }
+        )
+    }
+}
+
+/// Decodes a `typed_config` body with the config decoder (unknown fields are errors).
+struct NodeConfigDecoding: TypedConfigDecoding {
+    let node: ConfigNode
+    let decoder: ConfigDecoder
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try decoder.decode(T.self, from: node)
+    }
+}
+
+/// The `raw_buffer` transport socket: plaintext, which Relay runs without a transport layer.
+enum RawBufferTransport {
+    static let typeURL = "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"
+}
