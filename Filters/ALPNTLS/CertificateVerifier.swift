@@ -75,7 +75,9 @@ final class CertificateVerifier: Sendable {
         }
         var validated = false
         if hasTrustedCA {
-            X509_STORE_CTX_set_verify_cb(storeContext, allowExpired ? ignoreExpiryCallback : nil)
+            if allowExpired {
+                X509_STORE_CTX_set_verify_cb(storeContext, ignoreExpiryCallback)
+            }
             if X509_verify_cert(storeContext) == 1 {
                 validated = true
             } else {

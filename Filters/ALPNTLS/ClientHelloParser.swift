@@ -69,6 +69,7 @@ public struct ClientHelloParser: Sendable, Hashable {
                 if 5 + 4 + messageLength > maxClientHelloSize { return .tooLarge }
                 if handshake.count >= 4 + messageLength {
                     let consumed = bodyEnd - (handshake.count - 4 - messageLength)
+                    if consumed > maxClientHelloSize { return .tooLarge }
                     return Self.parseClientHello(handshake[4..<(4 + messageLength)], bytesProcessed: consumed)
                 }
             }

@@ -70,12 +70,9 @@ public final class TLSContext: @unchecked Sendable {
             throw error
         }
         alpnPreference = role == .server && !common.alpnProtocols.isEmpty ? ALPNServerPreference(common.alpnProtocols) : nil
-        do {
-            try configure(common: common, server: server, client: client)
-        } catch {
-            SSL_CTX_free(context)
-            throw error
-        }
+        // Every stored property is set, so a throw from here on runs `deinit`, which frees
+        // the context.
+        try configure(common: common, server: server, client: client)
     }
 
     deinit {
