@@ -66,6 +66,7 @@ public final class TLSConnection {
             SSL_set_accept_state(ssl)
         case .client:
             SSL_set_connect_state(ssl)
+            context.sessionCache?.offer(to: ssl)
             if let name, relay_SSL_set_tlsext_host_name(ssl, name) != 1 {
                 throw TLSHandshakeError(
                     kind: .protocolError,
@@ -77,6 +78,12 @@ public final class TLSConnection {
     }
 
     deinit {
+        // OpenSSL invalidates the session of a connection freed without close_notify. Like
+        // BoringSSL (and Envoy), only a failed connection should lose its session: a healthy
+        // one that simply closed its socket stays resumable.
+        if case .established = state {
+            SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN)
+        }
         // Frees the BIO too; `io` and `verification` are released after this body.
         SSL_free(ssl)
     }
@@ -287,7 +294,11 @@ public final class TLSConnection {
             defer { X509_free(peer) }
             let names = SubjectAltNames(certificate: peer)
             info.peerCertificatePresented = true
-            info.peerCertificateValidated = verification.peerValidated
+            // A resumed session skips verification; it inherits the original verdict.
+            info.peerCertificateValidated =
+                info.sessionReused
+                ? context.verifier.wantsPeerCertificate && SSL_get_verify_result(ssl) == Int(X509_V_OK)
+                : verification.peerValidated
             info.peerURISANs = names.uri
             info.peerDNSSANs = names.dns
             info.peerIPSANs = names.ip

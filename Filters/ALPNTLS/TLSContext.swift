@@ -29,6 +29,7 @@ public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     let verifier: CertificateVerifier
     private let alpnPreference: ALPNServerPreference?
+    let sessionCache: ClientSessionCache?
 
     /// Builds a server context from Envoy's `DownstreamTlsContext`.
     ///
@@ -70,6 +71,8 @@ public final class TLSContext: @unchecked Sendable {
             throw error
         }
         alpnPreference = role == .server && !common.alpnProtocols.isEmpty ? ALPNServerPreference(common.alpnProtocols) : nil
+        let sessionKeys = client?.maxSessionKeys ?? 0
+        sessionCache = sessionKeys > 0 ? ClientSessionCache(capacity: sessionKeys) : nil
         // Every stored property is set, so a throw from here on runs `deinit`, which frees
         // the context.
         try configure(common: common, server: server, client: client)
@@ -96,6 +99,11 @@ public final class TLSContext: @unchecked Sendable {
             }
         }
         if let client, client.maxSessionKeys == 0 { options |= relay_SSL_OP_NO_TICKET() }
+        if let sessionCache {
+            _ = SSL_CTX_set_ex_data(context, 0, Unmanaged.passUnretained(sessionCache).toOpaque())
+            _ = relay_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))
+            SSL_CTX_sess_set_new_cb(context, relayNewSessionCallback)
+        }
         _ = SSL_CTX_set_options(context, options)
         relay_SSL_CTX_set_read_ahead(context, 1)
 
