@@ -1,1 +1,0 @@
-// Module ALPNTLS: placeholder until its first real file lands.
