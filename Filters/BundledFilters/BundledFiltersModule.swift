@@ -1,1 +1,0 @@
-// Module BundledFilters: placeholder until its first real file lands.
