@@ -1,0 +1,107 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Relay
+import Testing
+
+/// tcp_proxy through real sockets on loopback (port 0): integrity, half-close, failures.
+@Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(1)))
+struct TCPProxyIntegrationTests {
+    static func proxyYAML(backendPort: Int, extra: String = "", clusterExtra: String = "") -> String {
+        """
+        static_resources:
+          listeners:
+          - name: front
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.tcp_proxy
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: front
+                  cluster: backend
+        \(extra)
+          clusters:
+          - name: backend
+            connect_timeout: 1s
+        \(clusterExtra)
+            load_assignment:
+              cluster_name: backend
+              endpoints:
+              - lb_endpoints:
+                - endpoint:
+                    address: { socket_address: { address: 127.0.0.1, port_value: \(backendPort) } }
+        """
+    }
+
+    @Test func sixtyFourMebibytesEachWayAreByteExact() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let backend = try await EchoBackend.start(group: group)
+        let relay = try await RunningRelay.start(yaml: Self.proxyYAML(backendPort: backend.port))
+        let payload = TestClient.payload(size: 64 << 20)
+        let received = try await TestClient.exchange(port: relay.port("front"), payload: payload, group: group)
+        #expect(received.readableBytes == payload.readableBytes)
+        #expect(sha256Hex(received) == sha256Hex(payload))
+        await relay.stop()
+        await backend.stop()
+    }
+
+    @Test func clientHalfCloseStillReceivesTheReply() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let backend = try await EchoBackend.start(group: group)
+        let relay = try await RunningRelay.start(yaml: Self.proxyYAML(backendPort: backend.port))
+        // The client sends, half-closes at once, and must still get every byte echoed back.
+        let received = try await TestClient.exchange(port: relay.port("front"), payload: ByteBuffer(string: "ping after FIN"), group: group)
+        #expect(String(buffer: received) == "ping after FIN")
+        await relay.stop()
+        await backend.stop()
+    }
+
+    @Test func fiveHundredConcurrentConnectionsAreAllByteExact() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let backend = try await EchoBackend.start(group: group)
+        let relay = try await RunningRelay.start(yaml: Self.proxyYAML(backendPort: backend.port), concurrency: 2)
+        let port = relay.port("front")
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            for index in 0..<500 {
+                tasks.addTask {
+                    let payload = TestClient.payload(size: 4096 + index, seed: UInt64(index + 1))
+                    let received = try await TestClient.exchange(port: port, payload: payload, group: group)
+                    return sha256Hex(received) == sha256Hex(payload)
+                }
+            }
+            var good = 0
+            for try await ok in tasks where ok { good += 1 }
+            #expect(good == 500)
+        }
+        #expect(relay.counter("tcp.front.downstream_cx_total") == 500)
+        await relay.stop()
+        await backend.stop()
+    }
+
+    @Test func refusedUpstreamIsRetriedThenFlaggedUF() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        // A port with nothing listening: bind, note the port, close.
+        let probe = try await EchoBackend.start(group: group)
+        let deadPort = probe.port
+        await probe.stop()
+        let yaml = Self.proxyYAML(backendPort: deadPort).replacingFirst(
+            of: "              cluster: backend",
+            with: "              cluster: backend\n              max_connect_attempts: 3"
+        )
+        let relay = try await RunningRelay.start(yaml: yaml)
+        let received = try await TestClient.exchange(port: relay.port("front"), payload: ByteBuffer(string: "x"), group: group)
+        #expect(received.readableBytes == 0)
+        #expect(relay.counter("cluster.backend.upstream_cx_connect_fail") == 3)
+        #expect(relay.counter("cluster.backend.upstream_cx_connect_attempts_exceeded") == 1)
+        await relay.stop()
+    }
+}
+
+extension String {
+    /// This string with the first occurrence of `target` replaced.
+    func replacingFirst(of target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}
