@@ -28,7 +28,8 @@ import Testing
 
     @Test func scalarsReplacedMappingsMergedAcrossCasing() throws {
         let base = try ConfigNode.parse(
-            yaml: "admin:\n  address: {socket_address: {address: 0.0.0.0, port_value: 9901}}\nstats_flush_interval: 5s\n",
+            yaml:
+                "admin:\n  address: {socket_address: {address: 0.0.0.0, port_value: 9901}}\nstats_flush_interval: 5s\n",
             fileName: "base.yaml"
         )
         let top = try ConfigNode.parse(
@@ -74,7 +75,10 @@ import Testing
             _ = try BootstrapLoader().load(path: "/nonexistent/relay.yaml")
             Issue.record("expected an error")
         } catch let error as ConfigError {
-            #expect(error.description == "/nonexistent/relay.yaml: error: cannot read configuration file: No such file or directory")
+            #expect(
+                error.description
+                    == "/nonexistent/relay.yaml: error: cannot read configuration file: No such file or directory"
+            )
         } catch {
             Issue.record("unexpected error \(error)")
         }

@@ -151,7 +151,10 @@ import Testing
         #expect(match.prefixRanges.map(\.description) == ["10.0.0.0/8"])
         #expect(match.sourceType == .sameIPOrLoopback)
         #expect(match.sourcePorts == [1234, 5678])
-        #expect(chain.transportSocket?.typedConfig?.typeName == "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext")
+        #expect(
+            chain.transportSocket?.typedConfig?.typeName
+                == "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+        )
         #expect(listener.defaultFilterChain?.filters.isEmpty == true)
 
         let cluster = try #require(bootstrap.staticResources.clusters.first)
@@ -278,45 +281,53 @@ import Testing
                 "envoy.yaml:4:22: error: connect_timeout of cluster 'c' must be greater than 0s, found '0s'"
             ) == true
         )
-        let staticHost = cluster + """
-                load_assignment:
-                  cluster_name: c
-                  endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: example.com, port_value: 80}}}}]}]
-            """
+        let staticHost =
+            cluster + """
+                    load_assignment:
+                      cluster_name: c
+                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: example.com, port_value: 80}}}}]}]
+                """
         #expect(
             bootstrapError(staticHost)?.hasPrefix(
                 "envoy.yaml:6:83: error: STATIC cluster 'c' needs IP address endpoints, found 'example.com'"
             ) == true
         )
-        let logical = cluster + """
-                type: LOGICAL_DNS
-                load_assignment:
-                  cluster_name: c
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint: {address: {socket_address: {address: a.example, port_value: 80}}}
-                    - endpoint: {address: {socket_address: {address: b.example, port_value: 80}}}
-            """
+        let logical =
+            cluster + """
+                    type: LOGICAL_DNS
+                    load_assignment:
+                      cluster_name: c
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: {address: {socket_address: {address: a.example, port_value: 80}}}
+                        - endpoint: {address: {socket_address: {address: b.example, port_value: 80}}}
+                """
         #expect(
             bootstrapError(logical)?.hasPrefix(
                 "envoy.yaml:6:7: error: LOGICAL_DNS cluster 'c' must have a single locality_lb_endpoint and a single lb_endpoint"
             ) == true
         )
-        #expect(bootstrapError(cluster + "    type: STRICT_DNSS\n")?.contains(
-            "unknown value 'STRICT_DNSS' for 'type'; expected one of STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST"
-        ) == true)
-        #expect(bootstrapError(cluster + "  - name: c\n")?.hasPrefix(
-            "envoy.yaml:4:11: error: duplicate cluster 'c' (first defined at envoy.yaml:3:11)"
-        ) == true)
+        #expect(
+            bootstrapError(cluster + "    type: STRICT_DNSS\n")?.contains(
+                "unknown value 'STRICT_DNSS' for 'type'; expected one of STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST"
+            ) == true
+        )
+        #expect(
+            bootstrapError(cluster + "  - name: c\n")?.hasPrefix(
+                "envoy.yaml:4:11: error: duplicate cluster 'c' (first defined at envoy.yaml:3:11)"
+            ) == true
+        )
         let suffix = """
             static_resources:
               listeners:
               - address: {socket_address: {address: 0.0.0.0, port_value: 1}}
                 filter_chains: [{filter_chain_match: {address_suffix: 1.2.3.4}, filters: []}]
             """
-        #expect(bootstrapError(suffix)?.hasPrefix(
-            "envoy.yaml:4:43: error: 'address_suffix' in filter_chain_match is not implemented"
-        ) == true)
+        #expect(
+            bootstrapError(suffix)?.hasPrefix(
+                "envoy.yaml:4:43: error: 'address_suffix' in filter_chain_match is not implemented"
+            ) == true
+        )
         let wildcard = """
             static_resources:
               listeners:

@@ -52,7 +52,11 @@ private struct Holder: Decodable {
     }
 
     @Test func nullMeansUnset() throws {
-        let value = try decoder.decode(Endpoint.self, yaml: "port_value: 1\nhost_name:\nenabled: ~\ntags: null", fileName: "t.yaml")
+        let value = try decoder.decode(
+            Endpoint.self,
+            yaml: "port_value: 1\nhost_name:\nenabled: ~\ntags: null",
+            fileName: "t.yaml"
+        )
         #expect(value.hostName == nil)
         #expect(value.enabled == nil)
         #expect(value.tags == nil)
@@ -64,7 +68,11 @@ private struct Holder: Decodable {
     @Test func singleValueWhereListExpected() throws {
         let one = try decoder.decode(Wrapper.self, yaml: "endpoints: {port_value: 1, tags: solo}", fileName: "t.yaml")
         #expect(one.endpoints == [Endpoint(portValue: 1, tags: ["solo"])])
-        let many = try decoder.decode(Wrapper.self, yaml: "endpoints: [{port_value: 1}, {port_value: 2}]", fileName: "t.yaml")
+        let many = try decoder.decode(
+            Wrapper.self,
+            yaml: "endpoints: [{port_value: 1}, {port_value: 2}]",
+            fileName: "t.yaml"
+        )
         #expect(many.endpoints.map(\.portValue) == [1, 2])
     }
 

@@ -65,7 +65,8 @@ private struct Holder: Decodable {
     }
 
     @Test func emptyMessage() throws {
-        let yaml = "typed_config:\n  \"@type\": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector\n"
+        let yaml =
+            "typed_config:\n  \"@type\": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector\n"
         let typed = try ConfigDecoder().decode(Holder.self, yaml: yaml, fileName: "e.yaml").typedConfig
         #expect(typed.value.mapping?.entries.isEmpty == true)
     }
