@@ -97,6 +97,8 @@ extension AddressConfig {
         public var ipv4Compat: Bool
         /// Where the socket address starts.
         public var mark: Mark
+        /// Where the `address` value is written.
+        public var addressMark: Mark
         /// Where the port is written (the socket address's mark if absent).
         public var portMark: Mark
 
@@ -122,6 +124,7 @@ extension AddressConfig {
                 throw ConfigError("socket address needs a non-empty 'address'", at: address?.mark ?? mark)
             }
             self.address = address.value
+            addressMark = address.mark
             let port = try container.decodeIfPresent(Marked<UInt32>.self, forKey: .portValue)
             namedPort = try container.decodeIfPresent(String.self, forKey: .namedPort)
             portMark = port?.mark ?? mark

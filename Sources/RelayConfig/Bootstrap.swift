@@ -36,11 +36,15 @@ public struct Bootstrap: Sendable, Hashable, Decodable, ConfigTypeNaming {
         mark = decoder.configMark ?? .file("<unknown>")
         admin = try container.decodeIfPresent(Admin.self, forKey: .admin)
         node = try container.decodeIfPresent(Node.self, forKey: .node)
-        staticResources = try container.decodeIfPresent(StaticResources.self, forKey: .staticResources)
+        staticResources =
+            try container.decodeIfPresent(StaticResources.self, forKey: .staticResources)
             ?? StaticResources()
         let flush = try container.decodeIfPresent(Marked<ConfigDuration>.self, forKey: .statsFlushInterval)
         if let flush, flush.value < .milliseconds(1) || flush.value > ConfigDuration(seconds: 300) {
-            throw ConfigError("stats_flush_interval must be between 0.001s and 300s, found '\(flush.value)'", at: flush.mark)
+            throw ConfigError(
+                "stats_flush_interval must be between 0.001s and 300s, found '\(flush.value)'",
+                at: flush.mark
+            )
         }
         statsFlushInterval = flush?.value ?? Self.defaultStatsFlushInterval
         layeredRuntime = try container.decodeIfPresent(ConfigNode.self, forKey: .layeredRuntime)

@@ -77,7 +77,10 @@ public struct BootstrapLoader: Sendable {
             if count > 0 { bytes += chunk[0..<count] }
             if count < chunk.count {
                 if ferror(file) != 0 {
-                    throw ConfigError("cannot read configuration file: \(String(cString: strerror(errno)))", at: .file(path))
+                    throw ConfigError(
+                        "cannot read configuration file: \(String(cString: strerror(errno)))",
+                        at: .file(path)
+                    )
                 }
                 break
             }

@@ -44,7 +44,10 @@ public struct CidrRange: Sendable, Hashable, Decodable, ConfigTypeNaming, Custom
         let length = try container.decodeIfPresent(Marked<UInt32>.self, forKey: .prefixLength)
         let maximum: UInt32 = addressPrefix.contains(":") ? 128 : 32
         if let length, length.value > maximum {
-            throw ConfigError("prefix_len \(length.value) is out of range for \(addressPrefix): must be at most \(maximum)", at: length.mark)
+            throw ConfigError(
+                "prefix_len \(length.value) is out of range for \(addressPrefix): must be at most \(maximum)",
+                at: length.mark
+            )
         }
         prefixLength = Int(length?.value ?? 0)
     }

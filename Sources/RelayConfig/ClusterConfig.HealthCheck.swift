@@ -36,7 +36,10 @@ extension ClusterConfig {
                 switch (text, binary) {
                 case (let text?, nil):
                     guard HealthCheck.decodeHex(text.value) != nil else {
-                        throw ConfigError("payload 'text' must be hex-encoded bytes, found '\(text.value)'", at: text.mark)
+                        throw ConfigError(
+                            "payload 'text' must be hex-encoded bytes, found '\(text.value)'",
+                            at: text.mark
+                        )
                     }
                     self = .text(text.value)
                 case (nil, let binary?):
@@ -160,7 +163,10 @@ extension ClusterConfig {
             let timeout = try required(ConfigDuration.self, .timeout)
             let interval = try required(ConfigDuration.self, .interval)
             for duration in [timeout, interval] where !duration.value.isPositive {
-                throw ConfigError("health check durations must be greater than 0s, found '\(duration.value)'", at: duration.mark)
+                throw ConfigError(
+                    "health check durations must be greater than 0s, found '\(duration.value)'",
+                    at: duration.mark
+                )
             }
             self.timeout = timeout.value
             self.interval = interval.value
@@ -181,12 +187,15 @@ extension ClusterConfig {
             httpHealthCheck = try container.decodeIfPresent(ConfigNode.self, forKey: .httpHealthCheck)
             grpcHealthCheck = try container.decodeIfPresent(ConfigNode.self, forKey: .grpcHealthCheck)
             customHealthCheck = try container.decodeIfPresent(ConfigNode.self, forKey: .customHealthCheck)
-            for key in [CodingKeys.altPort, .eventLogger, .alwaysLogHealthCheckFailures, .alwaysLogHealthCheckSuccess,
-                .tlsOptions, .transportSocketMatchCriteria, .healthyThresholdOverride]
-            {
+            for key in [
+                CodingKeys.altPort, .eventLogger, .alwaysLogHealthCheckFailures, .alwaysLogHealthCheckSuccess,
+                .tlsOptions, .transportSocketMatchCriteria, .healthyThresholdOverride,
+            ] {
                 _ = try container.decodeIfPresent(ConfigNode.self, forKey: key)
             }
-            let checkers = [tcpHealthCheck != nil, httpHealthCheck != nil, grpcHealthCheck != nil, customHealthCheck != nil]
+            let checkers = [
+                tcpHealthCheck != nil, httpHealthCheck != nil, grpcHealthCheck != nil, customHealthCheck != nil,
+            ]
             if checkers.filter({ $0 }).count != 1 {
                 throw ConfigError(
                     "health check needs exactly one of 'tcp_health_check', 'http_health_check', "

@@ -199,7 +199,7 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
                     throw ConfigError(
                         "STATIC cluster '\(name)' needs IP address endpoints, found '\(socket.address)' "
                             + "(use type STRICT_DNS or LOGICAL_DNS for host names)",
-                        at: socket.mark
+                        at: socket.addressMark
                     )
                 }
             }

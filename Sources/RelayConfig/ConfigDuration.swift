@@ -90,7 +90,8 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, CustomStringConver
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = ConfigDuration(parsing: text) else {
-            let message = "invalid duration '\(text)'\(NodeDecoder.forField(decoder.codingPath)): "
+            let message =
+                "invalid duration '\(text)'\(NodeDecoder.forField(decoder.codingPath)): "
                 + "expected seconds with an 's' suffix and at most 9 fractional digits, like '1s', '0.25s' or '1.5s'"
             if let mark = decoder.configMark { throw ConfigError(message, at: mark) }
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))

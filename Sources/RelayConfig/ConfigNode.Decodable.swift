@@ -4,7 +4,10 @@ extension ConfigNode: Decodable {
     public init(from decoder: any Decoder) throws {
         guard let node = decoder.configNode else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "ConfigNode can only be decoded by ConfigDecoder")
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "ConfigNode can only be decoded by ConfigDecoder"
+                )
             )
         }
         self = node

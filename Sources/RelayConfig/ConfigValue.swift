@@ -133,7 +133,8 @@ public enum ConfigValue: Sendable, Hashable, Decodable, CustomStringConvertible 
         case .string(let value): return ConfigValue.quote(value)
         case .list(let elements): return "[" + elements.map(\.description).joined(separator: ",") + "]"
         case .structure(let fields):
-            return "{" + fields.keys.sorted().map { ConfigValue.quote($0) + ":" + fields[$0]!.description }
+            return "{"
+                + fields.keys.sorted().map { ConfigValue.quote($0) + ":" + fields[$0]!.description }
                 .joined(separator: ",") + "}"
         }
     }

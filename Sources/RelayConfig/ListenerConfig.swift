@@ -133,7 +133,8 @@ public struct ListenerConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         accessLog = try container.decodeIfPresent([AccessLogConfig].self, forKey: .accessLog) ?? []
         enableReusePort = try container.decodeIfPresent(Bool.self, forKey: .enableReusePort)
         bindToPort = try container.decodeIfPresent(Bool.self, forKey: .bindToPort) ?? true
-        trafficDirection = try container.decodeIfPresent(TrafficDirection.self, forKey: .trafficDirection) ?? .unspecified
+        trafficDirection =
+            try container.decodeIfPresent(TrafficDirection.self, forKey: .trafficDirection) ?? .unspecified
         tcpBacklogSize = try container.decodeIfPresent(UInt32.self, forKey: .tcpBacklogSize)
         socketOptions = try container.decodeIfPresent(ConfigNode.self, forKey: .socketOptions)
         connectionBalanceConfig = try container.decodeIfPresent(ConfigNode.self, forKey: .connectionBalanceConfig)

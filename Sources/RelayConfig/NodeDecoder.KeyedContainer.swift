@@ -20,7 +20,10 @@ extension NodeDecoder {
 
         private func required(_ key: Key) throws -> ConfigNode.Mapping.Entry {
             guard let entry = entry(key) else {
-                throw ConfigError("missing required field '\(key.stringValue)' in \(decoder.typeName)", at: mapping.mark)
+                throw ConfigError(
+                    "missing required field '\(key.stringValue)' in \(decoder.typeName)",
+                    at: mapping.mark
+                )
             }
             return entry
         }

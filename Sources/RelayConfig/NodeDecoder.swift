@@ -113,8 +113,10 @@ final class NodeDecoder: Decoder {
     static func typeName(of type: Any.Type) -> String {
         if let named = type as? any ConfigTypeNaming.Type { return named.configTypeName }
         let full = String(reflecting: type)
-        guard !full.contains("<"), let dot = full.firstIndex(of: ".") else { return full }
-        return String(full[full.index(after: dot)...])
+        guard !full.contains("<") else { return full }
+        // Drop the module name and the `(unknown context at $…)` part of local/private types.
+        let parts = full.split(separator: ".").dropFirst().filter { !$0.hasPrefix("(unknown context") }
+        return parts.isEmpty ? full : parts.joined(separator: ".")
     }
 
     /// The elements of `node` viewed as a list: a sequence's elements, nothing for null,

@@ -23,7 +23,8 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
     public var wrapperTypeURL: String?
 
     /// Creates a typed config directly.
-    public init(typeURL: String, value: ConfigNode, mark: Mark, typeURLMark: Mark? = nil, wrapperTypeURL: String? = nil) {
+    public init(typeURL: String, value: ConfigNode, mark: Mark, typeURLMark: Mark? = nil, wrapperTypeURL: String? = nil)
+    {
         self.typeURL = typeURL
         self.value = value
         self.mark = mark
@@ -49,12 +50,17 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
     /// - Throws: ``ConfigError`` when `@type` is missing or a TypedStruct is malformed.
     public init(node: ConfigNode, fieldName: String = "typed_config") throws {
         guard case .mapping(let mapping) = node else {
-            throw ConfigError("expected a mapping with an '@type' for '\(fieldName)', found \(node.kindDescription)", at: node.mark)
+            throw ConfigError(
+                "expected a mapping with an '@type' for '\(fieldName)', found \(node.kindDescription)",
+                at: node.mark
+            )
         }
         guard let typeEntry = mapping.entry(forKey: "@type"), let url = typeEntry.value.string, !url.isEmpty else {
             throw ConfigError("'\(fieldName)' needs an '@type' field naming the config type", at: mapping.mark)
         }
-        let rest = ConfigNode.mapping(.init(entries: mapping.entries.filter { $0.keyString != "@type" }, mark: mapping.mark))
+        let rest = ConfigNode.mapping(
+            .init(entries: mapping.entries.filter { $0.keyString != "@type" }, mark: mapping.mark)
+        )
         guard url == Self.udpaTypedStructURL || url == Self.xdsTypedStructURL else {
             self.init(typeURL: url, value: rest, mark: mapping.mark, typeURLMark: typeEntry.value.mark)
             return
@@ -65,12 +71,18 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
             switch entry.keyString {
             case "type_url", "typeUrl":
                 guard let text = entry.value.string else {
-                    throw ConfigError("expected a string for 'type_url', found \(entry.value.kindDescription)", at: entry.value.mark)
+                    throw ConfigError(
+                        "expected a string for 'type_url', found \(entry.value.kindDescription)",
+                        at: entry.value.mark
+                    )
                 }
                 innerURL = (text, entry.value.mark)
             case "value":
                 guard entry.value.isNull || entry.value.mapping != nil else {
-                    throw ConfigError("expected a mapping for 'value', found \(entry.value.kindDescription)", at: entry.value.mark)
+                    throw ConfigError(
+                        "expected a mapping for 'value', found \(entry.value.kindDescription)",
+                        at: entry.value.mark
+                    )
                 }
                 innerValue = entry.value
             default:
@@ -93,7 +105,10 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
     public init(from decoder: any Decoder) throws {
         guard let node = decoder.configNode else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "TypedConfig can only be decoded by ConfigDecoder")
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "TypedConfig can only be decoded by ConfigDecoder"
+                )
             )
         }
         try self.init(node: node, fieldName: decoder.configFieldName ?? "typed_config")

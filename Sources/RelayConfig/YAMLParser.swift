@@ -94,9 +94,10 @@ final class YAMLParser {
             return .alias(anchor: string(event.data.alias.anchor) ?? "", mark: at)
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let value = scalar.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: Int(scalar.length)), as: UTF8.self)
-            } ?? ""
+            let value =
+                scalar.value.map {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: Int(scalar.length)), as: UTF8.self)
+                } ?? ""
             return .scalar(
                 value: value,
                 anchor: string(scalar.anchor),

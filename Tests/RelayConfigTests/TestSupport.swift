@@ -15,7 +15,7 @@ func bootstrapError(_ yaml: String, fileName: String = "envoy.yaml") -> String? 
 }
 
 /// Decodes `T` from `yaml` and returns the rendered error, or nil if it decoded.
-func decodeError<T: Decodable>(_ type: T.Type, _ yaml: String, fileName: String = "test.yaml") -> String? {
+func decodeError<T: Decodable>(_ type: T.Type, _ yaml: String, fileName: String = "t.yaml") -> String? {
     do {
         _ = try ConfigDecoder().decode(type, yaml: yaml, fileName: fileName)
         return nil

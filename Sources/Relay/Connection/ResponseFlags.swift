@@ -22,10 +22,11 @@ public struct ResponseFlags: OptionSet, Sendable, Hashable, CustomStringConverti
     /// `DC`: downstream connection termination.
     public static let downstreamConnectionTermination = ResponseFlags(rawValue: 1 << 8)
 
+    /// In Envoy's flag-bit order, which is the order `%RESPONSE_FLAGS%` joins them in.
     private static let shortNames: [(ResponseFlags, String)] = [
-        (.noHealthyUpstream, "UH"), (.upstreamConnectionFailure, "UF"), (.upstreamOverflow, "UO"),
-        (.noRoute, "NR"), (.upstreamRetryLimitExceeded, "URX"), (.noClusterFound, "NC"),
-        (.upstreamRemoteReset, "UR"), (.streamIdleTimeout, "SI"), (.downstreamConnectionTermination, "DC"),
+        (.noHealthyUpstream, "UH"), (.upstreamRemoteReset, "UR"), (.upstreamConnectionFailure, "UF"),
+        (.upstreamOverflow, "UO"), (.noRoute, "NR"), (.downstreamConnectionTermination, "DC"),
+        (.upstreamRetryLimitExceeded, "URX"), (.streamIdleTimeout, "SI"), (.noClusterFound, "NC"),
     ]
 
     /// Envoy's short form: flags joined with `,`, or `-` when there are none.

@@ -53,7 +53,10 @@ extension StatsSnapshot {
             }.joined(separator: ",")
             return "{\"name\":\(jsonString(histogram.name.name)),\"values\":[\(values)]}"
         }.joined(separator: ",")
-        items.append("{\"histograms\":{\"supported_quantiles\":[\(quantiles)],\"computed_quantiles\":[\(computed)]}}")
+        if !used.isEmpty {
+            // Envoy adds the histograms element only when at least one histogram is shown.
+            items.append("{\"histograms\":{\"supported_quantiles\":[\(quantiles)],\"computed_quantiles\":[\(computed)]}}")
+        }
         return "{\"stats\":[" + items.joined(separator: ",") + "]}\n"
     }
 
