@@ -131,7 +131,7 @@ enum AdminAddressFile {
 }
 
 /// Turns POSIX signals into a callback on a dispatch queue.
-final class SignalWatcher: Sendable {
+final class SignalWatcher {
     private let sources: [any DispatchSourceSignal]
 
     init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {

@@ -198,7 +198,7 @@ struct FilterManagerReadTests {
     @Test("a filter that stopped in onNewConnection still gets onData on the next read")
     func stoppedInNewConnectionStillGetsData() {
         let log = CallLog()
-        let (harness, filters) = makeHarness(["A", "B"], log: log) { filters in
+        let (harness, _) = makeHarness(["A", "B"], log: log) { filters in
             filters[0].onNewConnectionBody = { .stopIteration }
         }
         log.clear()

@@ -43,12 +43,12 @@ final class ScriptedReadFilter: ReadFilter {
         return onDataBody(&data, endStream)
     }
 
-    func onAboveWriteBufferHighWatermark() {
+    func onWriteBufferHighWatermark() {
         aboveHighWatermarkCalls += 1
         log.append("\(name).above")
     }
 
-    func onBelowWriteBufferLowWatermark() {
+    func onWriteBufferLowWatermark() {
         belowLowWatermarkCalls += 1
         log.append("\(name).below")
     }
