@@ -153,6 +153,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", "COpenSSL", nio, nioPosix],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
