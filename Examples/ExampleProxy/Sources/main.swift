@@ -1,1 +1,0 @@
-print("example-proxy: not yet built")
