@@ -198,7 +198,7 @@ struct FilterManagerReadTests {
     @Test("a filter that stopped in onNewConnection still gets onData on the next read")
     func stoppedInNewConnectionStillGetsData() {
         let log = CallLog()
-        let (harness, filters) = makeHarness(["A", "B"], log: log) { filters in
+        let (harness, _) = makeHarness(["A", "B"], log: log) { filters in
             filters[0].onNewConnectionBody = { .stopIteration }
         }
         log.clear()
@@ -485,7 +485,7 @@ extension FilterManagerReadTests {
     @Test("continueReading from inside onNewConnection during a read pass reaches the later filters")
     func continueReadingReentrantInNewConnection() {
         let log = CallLog()
-        let (harness, filters) = makeHarness(["A", "B", "C"], log: log) { filters in
+        let (harness, _) = makeHarness(["A", "B", "C"], log: log) { filters in
             // A stops at init, so B first meets the chain during a read pass.
             filters[0].onNewConnectionBody = { .stopIteration }
             filters[1].onNewConnectionBody = { [unowned b = filters[1]] in
