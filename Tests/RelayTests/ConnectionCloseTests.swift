@@ -247,3 +247,30 @@ struct ConnectionCloseTests {
         #expect(weakConnection == nil)
     }
 }
+
+extension ConnectionCloseTests {
+    @Test("a filter whose timer outlives destroy() fires on virtual time and finds the connection closed")
+    func timerOutlivesDestroy() {
+        let log = CallLog()
+        let filter = ScriptedReadFilter("A", log: log)
+        var seenState: ConnectionState?
+        filter.onDataBody = { [unowned filter] _, _ in
+            let callbacks = filter.callbacks!
+            // The timer closure keeps the filter (and through it its callbacks) alive.
+            callbacks.connection.dispatcher.schedule(after: .seconds(5)) { [filter] in
+                seenState = filter.callbacks?.connection.state
+                filter.callbacks?.continueReading()
+                filter.callbacks?.connection.write(ByteBuffer(string: "late"))
+            }
+            return .stopIteration
+        }
+        let harness = FilterHarness { $0.addReadFilter(filter) }
+        harness.receive("x")
+        harness.connection.destroy()
+        harness.advanceTime(by: .seconds(4))
+        #expect(seenState == nil)
+        harness.advanceTime(by: .seconds(1))
+        #expect(seenState == .closed)
+        #expect(harness.written.readableBytes == 0)
+    }
+}

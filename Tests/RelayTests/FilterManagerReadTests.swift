@@ -436,3 +436,86 @@ struct FilterManagerReadTests {
         #expect(try #require(filters[0].callbacks).connection === harness.connection)
     }
 }
+
+extension FilterManagerReadTests {
+    @Test("continueReading called from inside the caller's own onData hands on the current buffer")
+    func continueReadingReentrant() {
+        let log = CallLog()
+        let (harness, filters) = makeHarness(["A", "B"], log: log) { filters in
+            filters[0].onDataBody = { [unowned a = filters[0]] _, _ in
+                a.callbacks?.continueReading()
+                return .stopIteration
+            }
+        }
+        harness.receive("abc")
+        #expect(filters[1].dataCalls.map(\.data) == ["abc"])
+        #expect(harness.forwardedString == "abc")
+    }
+}
+
+extension FilterManagerReadTests {
+    @Test("continueReading from inside onData sees what the caller drained so far")
+    func continueReadingReentrantAfterDrain() {
+        let log = CallLog()
+        let (harness, filters) = makeHarness(["A", "B"], log: log) { filters in
+            filters[0].onDataBody = { [unowned a = filters[0]] data, _ in
+                data.moveReaderIndex(forwardBy: 1)
+                a.callbacks?.continueReading()
+                return .stopIteration
+            }
+        }
+        harness.receive("abc")
+        #expect(filters[1].dataCalls.map(\.data) == ["bc"])
+    }
+
+    @Test("continueReading from inside onData, then .continue, calls the next filter once")
+    func continueReadingReentrantThenContinue() {
+        let log = CallLog()
+        let (harness, filters) = makeHarness(["A", "B"], log: log) { filters in
+            filters[0].onDataBody = { [unowned a = filters[0]] _, _ in
+                a.callbacks?.continueReading()
+                return .continue
+            }
+        }
+        harness.receive("abc")
+        #expect(filters[1].dataCalls.map(\.data) == ["abc"])
+        #expect(harness.forwardedCalls == 1)
+    }
+
+    @Test("continueReading from inside onNewConnection during a read pass reaches the later filters")
+    func continueReadingReentrantInNewConnection() {
+        let log = CallLog()
+        let (harness, _) = makeHarness(["A", "B", "C"], log: log) { filters in
+            // A stops at init, so B first meets the chain during a read pass.
+            filters[0].onNewConnectionBody = { .stopIteration }
+            filters[1].onNewConnectionBody = { [unowned b = filters[1]] in
+                b.callbacks?.continueReading()
+                return .stopIteration
+            }
+        }
+        log.clear()
+        harness.receive("x")
+        #expect(log.entries == ["A.onData(x,false)", "B.onNewConnection", "C.onNewConnection", "C.onData(x,false)"])
+        #expect(harness.forwardedString == "x")
+    }
+
+    @Test("a filter's continueReading from inside another filter's callback runs its own pass")
+    func continueReadingOfOtherFilterDuringPass() throws {
+        let log = CallLog()
+        let (harness, filters) = makeHarness(["A", "B"], log: log)
+        // A first pauses with the bytes; later, from inside an injected pass, A resumes.
+        filters[0].onDataBody = { _, _ in .stopIteration }
+        harness.receive("abc")
+        filters[1].onDataBody = { [unowned a = filters[0]] data, _ in
+            if String(buffer: data) == "ping" {
+                data.clear()
+                a.callbacks?.continueReading()
+                return .stopIteration
+            }
+            return .continue
+        }
+        try #require(filters[0].callbacks).injectReadDataToFilterChain(ByteBuffer(string: "ping"), endStream: false)
+        #expect(filters[1].dataCalls.map(\.data) == ["ping", "abc"])
+        #expect(harness.forwardedString == "abc")
+    }
+}

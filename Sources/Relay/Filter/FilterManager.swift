@@ -19,6 +19,10 @@ public final class FilterManager {
     /// In iteration order: the last added write filter first.
     private(set) var writeFilters: [ActiveWriteFilter] = []
     var upstreamHost: HostDescription?
+    /// The read filter whose callback runs in a pass over the connection's read buffer.
+    private var filterInCallback: ActiveReadFilter?
+    /// Whether that filter called continueReading() from inside the callback.
+    private var continueRequested = false
 
     init(connection: NetworkConnection) {
         self.connection = connection
@@ -68,6 +72,11 @@ public final class FilterManager {
     }
 
     func continueReading(after active: ActiveReadFilter) {
+        if filterInCallback === active {
+            // The running pass holds the read buffer: it resumes after this filter on return.
+            continueRequested = true
+            return
+        }
         guard let index = readFilters.firstIndex(where: { $0 === active }) else { return }
         iterateRead(startingAt: index + 1, injected: nil)
     }
@@ -88,7 +97,9 @@ public final class FilterManager {
             buffer = connection.takeReadBuffer()
             endStream = connection.pendingReadEndStream
         }
+        let (outerFilter, outerRequested) = (filterInCallback, continueRequested)
         defer {
+            (filterInCallback, continueRequested) = (outerFilter, outerRequested)
             if injected == nil { connection.restoreReadBuffer(buffer) }
         }
         var index = start
@@ -96,15 +107,22 @@ public final class FilterManager {
             let active = readFilters[index]
             index += 1
             guard let filter = active.filter else { continue }
+            // A filter calling continueReading() from its own callback during a pass over the
+            // read buffer resumes this pass after it (the buffer is checked out right now).
+            (filterInCallback, continueRequested) = (injected == nil ? active : nil, false)
             if !active.initialized {
                 active.initialized = true
-                if filter.onNewConnection() == .stopIteration || connection.state != .open { return }
+                let status = filter.onNewConnection()
+                if connection.state != .open { return }
+                if status == .stopIteration {
+                    if continueRequested { continue }
+                    return
+                }
             }
             if buffer.readableBytes > 0 || endStream {
                 if injected == nil && endStream { connection.markEndStreamDelivered() }
-                if filter.onData(&buffer, endStream: endStream) == .stopIteration || connection.state != .open {
-                    return
-                }
+                let status = filter.onData(&buffer, endStream: endStream)
+                if connection.state != .open || (status == .stopIteration && !continueRequested) { return }
             }
         }
     }
