@@ -118,7 +118,7 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayTestKit", nio], swiftSettings: swiftSettings),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayTestKit", nio, logging], swiftSettings: swiftSettings),
         .testTarget(
             name: "RelayConfigTests",
             dependencies: ["RelayConfig"],
