@@ -21,5 +21,6 @@ extension FilterRegistry {
     /// Adds the bundled factories to `registry`.
     public static func registerBundledFilters(into registry: inout FilterRegistry) {
         // Each bundled module registers its factories here, one line per factory.
+        registry.register(TCPProxyFactory())
     }
 }

@@ -1,0 +1,76 @@
+import Relay
+
+/// `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`, the subset Relay implements.
+///
+/// Fields Relay does not implement (`tunneling_config`, `metadata_match`, `hash_policy`,
+/// `on_demand`, `access_log`, …) are not declared, so using them is a config error at their
+/// `file:line:col` instead of being silently ignored.
+public struct TCPProxyConfig: Decodable, Sendable, Hashable {
+    /// A weighted cluster choice.
+    public struct WeightedCluster: Decodable, Sendable, Hashable {
+        /// The cluster's name.
+        public var name: String
+        /// Its weight (≥ 1).
+        public var weight: Int
+
+        public init(name: String, weight: Int) {
+            self.name = name
+            self.weight = weight
+        }
+    }
+
+    /// `weighted_clusters`.
+    public struct WeightedClusters: Decodable, Sendable, Hashable {
+        /// The choices.
+        public var clusters: [WeightedCluster]
+
+        public init(clusters: [WeightedCluster]) {
+            self.clusters = clusters
+        }
+    }
+
+    /// Stats root: `tcp.<stat_prefix>.` (required).
+    public var statPrefix: String
+    /// The upstream cluster.
+    public var cluster: String?
+    /// Or: several clusters, picked by weight per connection.
+    public var weightedClusters: WeightedClusters?
+    /// No bytes either way for this long closes the connection. Default 1h; `0s` disables.
+    public var idleTimeout: ProtobufDuration?
+    /// Connect attempts before giving up (default 1).
+    public var maxConnectAttempts: Int?
+    /// The longest a downstream connection may live.
+    public var maxDownstreamConnectionDuration: ProtobufDuration?
+    /// Only `IMMEDIATE` (the default) is supported.
+    public var upstreamConnectMode: String?
+
+    enum CodingKeys: String, CodingKey {
+        case statPrefix = "stat_prefix"
+        case cluster
+        case weightedClusters = "weighted_clusters"
+        case idleTimeout = "idle_timeout"
+        case maxConnectAttempts = "max_connect_attempts"
+        case maxDownstreamConnectionDuration = "max_downstream_connection_duration"
+        case upstreamConnectMode = "upstream_connect_mode"
+    }
+
+    /// Creates a config.
+    public init(
+        statPrefix: String,
+        cluster: String? = nil,
+        weightedClusters: WeightedClusters? = nil,
+        idleTimeout: ProtobufDuration? = nil,
+        maxConnectAttempts: Int? = nil,
+        maxDownstreamConnectionDuration: ProtobufDuration? = nil
+    ) {
+        self.statPrefix = statPrefix
+        self.cluster = cluster
+        self.weightedClusters = weightedClusters
+        self.idleTimeout = idleTimeout
+        self.maxConnectAttempts = maxConnectAttempts
+        self.maxDownstreamConnectionDuration = maxDownstreamConnectionDuration
+    }
+
+    /// Envoy's default idle timeout.
+    public static let defaultIdleTimeout = ProtobufDuration.seconds(3600)
+}

@@ -1,0 +1,70 @@
+import Relay
+
+/// Registers `envoy.filters.network.tcp_proxy` (terminal).
+public struct TCPProxyFactory: NetworkFilterFactory {
+    public static let name: FilterName = "envoy.filters.network.tcp_proxy"
+    public static let typeURLs = ["type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"]
+    public static let isTerminal = true
+
+    /// Creates the factory.
+    public init() {}
+
+    /// Validates the config and resolves its clusters. Unlike Envoy (which answers `NR` at
+    /// run time), a cluster missing from Relay's static config is a load error.
+    public func prepare(_ config: TCPProxyConfig, context: FactoryContext) throws -> TCPProxySharedConfig {
+        guard !config.statPrefix.isEmpty else {
+            throw FilterConfigError("stat_prefix must not be empty", field: "stat_prefix")
+        }
+        var choices: [(any UpstreamCluster, Int)] = []
+        switch (config.cluster, config.weightedClusters) {
+        case (let name?, nil):
+            guard let cluster = context.clusterManager.cluster(named: name) else {
+                throw FilterConfigError("unknown cluster '\(name)': no cluster with that name is configured", field: "cluster")
+            }
+            choices = [(cluster, 1)]
+        case (nil, let weighted?):
+            guard !weighted.clusters.isEmpty else {
+                throw FilterConfigError("weighted_clusters needs at least one cluster", field: "weighted_clusters")
+            }
+            for (index, choice) in weighted.clusters.enumerated() {
+                guard let cluster = context.clusterManager.cluster(named: choice.name) else {
+                    throw FilterConfigError(
+                        "unknown cluster '\(choice.name)': no cluster with that name is configured",
+                        field: "weighted_clusters.clusters[\(index)].name"
+                    )
+                }
+                guard choice.weight >= 1 else {
+                    throw FilterConfigError("weight must be at least 1", field: "weighted_clusters.clusters[\(index)].weight")
+                }
+                choices.append((cluster, choice.weight))
+            }
+        case (nil, nil):
+            throw FilterConfigError("one of cluster or weighted_clusters is required")
+        case (_?, _?):
+            throw FilterConfigError("only one of cluster or weighted_clusters may be set", field: "weighted_clusters")
+        }
+        let attempts = config.maxConnectAttempts ?? 1
+        guard attempts >= 1 else {
+            throw FilterConfigError("max_connect_attempts must be at least 1", field: "max_connect_attempts")
+        }
+        if let mode = config.upstreamConnectMode, mode != "IMMEDIATE" {
+            throw FilterConfigError("upstream_connect_mode \(mode) is not supported; expected IMMEDIATE", field: "upstream_connect_mode")
+        }
+        if let duration = config.maxDownstreamConnectionDuration, duration.nanoseconds < 1_000_000 {
+            throw FilterConfigError("max_downstream_connection_duration must be at least 1ms", field: "max_downstream_connection_duration")
+        }
+        let idle = config.idleTimeout ?? TCPProxyConfig.defaultIdleTimeout
+        return TCPProxySharedConfig(
+            clusters: choices,
+            clusterManager: context.clusterManager,
+            idleTimeout: idle.isZero ? nil : idle.timeAmount,
+            maxConnectAttempts: attempts,
+            maxDownstreamConnectionDuration: config.maxDownstreamConnectionDuration?.timeAmount,
+            stats: TCPProxyStats(stats: context.stats, statPrefix: config.statPrefix)
+        )
+    }
+
+    public func makeFilters(_ prepared: TCPProxySharedConfig, into chain: inout FilterChainBuilder) {
+        chain.addReadFilter(TCPProxyFilter(config: prepared))
+    }
+}

@@ -1,0 +1,252 @@
+import NIOCore
+import Relay
+
+/// tcp_proxy for one downstream connection: connects upstream on the same event loop and
+/// moves bytes both ways, with half-close passed through, backpressure both ways, close
+/// propagation, retries, idle timeout and maximum duration (Envoy's `TcpProxy::Filter`).
+///
+/// Reading from the downstream is disabled until the upstream is ready; bytes that arrive
+/// meanwhile wait in the connection's read buffer (bounded by its watermarks).
+///
+/// - Note: Per connection; confined to its event loop.
+final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCallbacks {
+    private let config: TCPProxySharedConfig
+    private var callbacks: (any ReadFilterCallbacks)!
+    private var downstream: NetworkConnection { callbacks.connection }
+    private var cluster: (any UpstreamCluster)?
+    private var pendingConnect: (any UpstreamConnectHandle)?
+    private var attempts = 0
+    private(set) var upstream: NetworkConnection?
+    private var bridge: UpstreamBridge?
+    private var idle: IdleTimeout?
+    private var durationTimer: DispatcherTimer?
+    private var finished = false
+
+    init(config: TCPProxySharedConfig) {
+        self.config = config
+    }
+
+    func initialize(callbacks: any ReadFilterCallbacks) {
+        self.callbacks = callbacks
+        let connection = callbacks.connection
+        connection.addConnectionCallbacks(self)
+        connection.isHalfCloseEnabled = true
+        connection.readDisable(true)
+        config.stats.downstreamConnectionsTotal.increment()
+    }
+
+    func onNewConnection() -> FilterStatus {
+        guard let cluster = config.pickCluster(filterState: downstream.filterState) else {
+            config.stats.downstreamNoRoute.increment()
+            downstream.streamInfo.responseFlags.insert(.noRoute)
+            downstream.streamInfo.responseCodeDetails = "tcp_proxy_no_route"
+            downstream.close(.noFlush)
+            return .stopIteration
+        }
+        self.cluster = cluster
+        downstream.streamInfo.upstreamCluster = cluster.info
+        if let limit = config.maxDownstreamConnectionDuration {
+            durationTimer = downstream.dispatcher.schedule(after: limit) { [weak self] in
+                guard let self, !self.finished else { return }
+                self.config.stats.maxDownstreamConnectionDuration.increment()
+                self.downstream.close(.noFlush)
+            }
+        }
+        connectUpstream()
+        return .stopIteration
+    }
+
+    private func connectUpstream() {
+        guard let cluster, !finished else { return }
+        attempts += 1
+        switch cluster.connect(from: downstream, callbacks: self) {
+        case .started(let handle):
+            pendingConnect = handle
+        case .overflow:
+            downstream.streamInfo.responseFlags.insert(.upstreamOverflow)
+            downstream.close(.noFlush)
+        case .noHealthyHost:
+            downstream.streamInfo.responseFlags.insert(.noHealthyUpstream)
+            downstream.close(.noFlush)
+        }
+    }
+
+    // MARK: - Upstream connect results
+
+    func upstreamFailed(_ reason: UpstreamFailureReason, host: HostDescription?) {
+        pendingConnect = nil
+        guard !finished, downstream.state == .open else { return }
+        if attempts < config.maxConnectAttempts {
+            connectUpstream()
+            return
+        }
+        if config.maxConnectAttempts > 1 {
+            cluster?.info.stats.upstreamConnectAttemptsExceeded.increment()
+            downstream.streamInfo.responseFlags.insert(.upstreamRetryLimitExceeded)
+        }
+        downstream.streamInfo.responseFlags.insert(.upstreamConnectionFailure)
+        downstream.streamInfo.upstreamHost = host
+        downstream.close(.noFlush)
+    }
+
+    func upstreamReady(_ connection: NetworkConnection, host: HostDescription) {
+        pendingConnect = nil
+        guard !finished, downstream.state == .open else {
+            connection.close(.noFlush)
+            return
+        }
+        upstream = connection
+        let bridge = UpstreamBridge(proxy: self)
+        self.bridge = bridge
+        connection.isHalfCloseEnabled = true
+        connection.addReadFilter(bridge)
+        connection.addConnectionCallbacks(bridge)
+        connection.initializeReadFilters()
+
+        let info = downstream.streamInfo
+        callbacks.upstreamHost = host
+        info.upstreamHost = host
+        info.upstreamFilterState = connection.filterState
+        info.upstreamTLS = connection.tls
+        info.upstreamLocalAddress = connection.localAddress
+
+        if let timeout = config.idleTimeout {
+            idle = IdleTimeout(dispatcher: downstream.dispatcher, timeout: timeout) { [weak self] in self?.idleTimedOut() }
+        }
+        downstream.readDisable(false)
+        callbacks.continueReading()
+    }
+
+    // MARK: - Data
+
+    func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+        guard let upstream else { return .stopIteration }
+        let count = data.readableBytes
+        if count > 0 {
+            downstream.streamInfo.bytesReceived &+= UInt64(count)
+            config.stats.downstreamRxBytesTotal.increment(by: UInt64(count))
+            idle?.touch()
+        }
+        upstream.write(data, endStream: endStream)
+        data.moveReaderIndex(forwardBy: count)
+        return .stopIteration
+    }
+
+    /// Bytes (and end of stream) from the upstream, for the downstream.
+    func upstreamData(_ data: ByteBuffer, endStream: Bool) {
+        let count = data.readableBytes
+        if count > 0 {
+            downstream.streamInfo.bytesSent &+= UInt64(count)
+            config.stats.downstreamTxBytesTotal.increment(by: UInt64(count))
+            idle?.touch()
+        }
+        downstream.write(data, endStream: endStream)
+    }
+
+    // MARK: - Downstream events and backpressure
+
+    func onEvent(_ event: ConnectionEvent) {
+        switch event {
+        case .connected:
+            return
+        case .remoteClose:
+            // Let the upstream finish sending what the downstream already gave us.
+            upstream?.close(.flushWrite)
+        case .localClose:
+            upstream?.close(.noFlush)
+        }
+        finish()
+    }
+
+    func onAboveWriteBufferHighWatermark() {
+        // The downstream cannot keep up: stop reading from the upstream.
+        guard let upstream else { return }
+        cluster?.info.stats.upstreamFlowControlPausedReading.increment()
+        upstream.readDisable(true)
+    }
+
+    func onBelowWriteBufferLowWatermark() {
+        guard let upstream else { return }
+        cluster?.info.stats.upstreamFlowControlResumedReading.increment()
+        upstream.readDisable(false)
+    }
+
+    /// The upstream cannot keep up: stop reading from the downstream.
+    func upstreamAboveHighWatermark() {
+        config.stats.downstreamFlowControlPausedReading.increment()
+        downstream.readDisable(true)
+    }
+
+    func upstreamBelowLowWatermark() {
+        config.stats.downstreamFlowControlResumedReading.increment()
+        downstream.readDisable(false)
+    }
+
+    // MARK: - Upstream events
+
+    func upstreamEvent(_ event: ConnectionEvent) {
+        switch event {
+        case .remoteClose:
+            if downstream.state == .open {
+                downstream.close(.flushWrite)
+            }
+        case .localClose, .connected:
+            break
+        }
+    }
+
+    // MARK: - Timers and teardown
+
+    private func idleTimedOut() {
+        guard !finished else { return }
+        config.stats.idleTimeout.increment()
+        downstream.close(.noFlush)
+    }
+
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        pendingConnect?.cancel()
+        pendingConnect = nil
+        idle?.cancel()
+        idle = nil
+        durationTimer?.cancel()
+        durationTimer = nil
+    }
+}
+
+@available(*, unavailable)
+extension TCPProxyFilter: Sendable {}
+
+/// tcp_proxy's last read filter on the upstream connection: hands upstream bytes and events
+/// back to the proxy filter.
+final class UpstreamBridge: ReadFilter, ConnectionCallbacks {
+    private weak var proxy: TCPProxyFilter?
+
+    init(proxy: TCPProxyFilter) {
+        self.proxy = proxy
+    }
+
+    func initialize(callbacks: any ReadFilterCallbacks) {}
+
+    func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+        proxy?.upstreamData(data, endStream: endStream)
+        data.moveReaderIndex(forwardBy: data.readableBytes)
+        return .stopIteration
+    }
+
+    func onEvent(_ event: ConnectionEvent) {
+        proxy?.upstreamEvent(event)
+    }
+
+    func onAboveWriteBufferHighWatermark() {
+        proxy?.upstreamAboveHighWatermark()
+    }
+
+    func onBelowWriteBufferLowWatermark() {
+        proxy?.upstreamBelowLowWatermark()
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamBridge: Sendable {}

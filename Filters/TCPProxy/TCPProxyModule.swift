@@ -1,1 +1,0 @@
-// Module TCPProxy: placeholder until its first real file lands.

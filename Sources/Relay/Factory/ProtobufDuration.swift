@@ -1,0 +1,69 @@
+import NIOCore
+
+/// A `google.protobuf.Duration` as filter configs write it: decimal seconds with up to nine
+/// fractional digits and an `s` suffix (`"1s"`, `"0.25s"`, `"1.5s"`, `"0s"`). `"5m"` and
+/// `"100ms"` are errors, as in Envoy.
+public struct ProtobufDuration: Decodable, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The length in nanoseconds.
+    public let nanoseconds: Int64
+
+    /// A duration of `nanoseconds`.
+    public init(nanoseconds: Int64) {
+        self.nanoseconds = nanoseconds
+    }
+
+    /// A duration of whole `seconds`.
+    public static func seconds(_ seconds: Int64) -> ProtobufDuration {
+        ProtobufDuration(nanoseconds: seconds * 1_000_000_000)
+    }
+
+    /// Parses the protobuf JSON form; nil if malformed.
+    public init?(parsing text: String) {
+        var rest = Substring(text)
+        guard rest.hasSuffix("s") else { return nil }
+        rest = rest.dropLast()
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0]
+        let fraction = parts.count > 1 ? parts[1] : ""
+        guard !whole.isEmpty, whole.count <= 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
+            parts.count == 1 || (!fraction.isEmpty && fraction.count <= 9),
+            fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let seconds = Int64(whole)
+        else { return nil }
+        let nanos = Int64(fraction + String(repeating: "0", count: 9 - fraction.count)) ?? 0
+        self.init(nanoseconds: seconds * 1_000_000_000 + nanos)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let parsed = ProtobufDuration(parsing: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "invalid duration '\(text)': expected seconds with an 's' suffix, e.g. \"1s\" or \"0.5s\""
+                )
+            )
+        }
+        self = parsed
+    }
+
+    /// Whether the duration is zero (Envoy's "disabled" for most timeouts).
+    public var isZero: Bool { nanoseconds == 0 }
+
+    /// As a NIO time amount.
+    public var timeAmount: TimeAmount { .nanoseconds(nanoseconds) }
+
+    public static func < (lhs: ProtobufDuration, rhs: ProtobufDuration) -> Bool {
+        lhs.nanoseconds < rhs.nanoseconds
+    }
+
+    public var description: String {
+        let seconds = nanoseconds / 1_000_000_000
+        let nanos = nanoseconds % 1_000_000_000
+        if nanos == 0 { return "\(seconds)s" }
+        var fraction = String(nanos)
+        fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(seconds).\(fraction)s"
+    }
+}
