@@ -71,6 +71,8 @@ public final class NetworkConnection {
     private var writeEnded = false
     private var closeRequestedLocally = false
     private var redispatchPosted = false
+    private var closeAfterPendingRead = false
+    private var closedHandlers: [() -> Void] = []
 
     /// Creates a connection over `transport`. Call on the connection's event loop.
     public init(
@@ -200,6 +202,19 @@ public final class NetworkConnection {
         state = .closed
         readBuffer = nil
         raise(event)
+        let handlers = closedHandlers
+        closedHandlers.removeAll()
+        for handler in handlers { handler() }
+    }
+
+    /// Runs `body` once the connection is closed (at once if it already is). For the
+    /// runtime, which tears the connection down then.
+    public func whenClosed(_ body: @escaping () -> Void) {
+        if state == .closed {
+            body()
+        } else {
+            closedHandlers.append(body)
+        }
     }
 
     private func closeIfBothDirectionsEnded() {
@@ -300,6 +315,10 @@ public final class NetworkConnection {
         // after end_stream"); a filter that kept bytes resumes with continueReading().
         if endStreamDelivered { return }
         filterManager.onRead()
+        if closeAfterPendingRead && endStreamDelivered {
+            closeFromRemote()
+            return
+        }
         closeIfBothDirectionsEnded()
     }
 
@@ -347,7 +366,18 @@ public final class NetworkConnection {
     }
 
     /// The socket is gone (peer close, reset, error, or our own close finished).
-    public func transportClosed() {
+    ///
+    /// - Parameter orderly: the peer ended with a FIN after our own write side had ended,
+    ///   so bytes already read (and held while reading was disabled) are still delivered,
+    ///   with end of stream, before the connection reports the close — exactly as if they
+    ///   had waited in the kernel.
+    public func transportClosed(orderly: Bool = false) {
+        if orderly, isHalfCloseEnabled, state == .open, writeEnded, !endStreamDelivered {
+            pendingReadEndStream = true
+            closeAfterPendingRead = true
+            if readDisableCount == 0 { dispatchRead() }
+            return
+        }
         closeFromRemote()
     }
 

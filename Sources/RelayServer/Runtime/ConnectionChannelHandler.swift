@@ -38,6 +38,8 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
     private var readEnabled = true
     private var pendingRead = false
     private var outputClosed = false
+    private var inputClosed = false
+    private var sawError = false
     private var closeMode: TransportCloseMode?
     private let onClose: ((NetworkConnection?) -> Void)?
     private var onTransportReady: ((NetworkConnection) -> Void)?
@@ -155,6 +157,7 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
             switch phase {
             case .accepting(let listenerPhase):
                 listenerPhase.receivedEOF()
@@ -175,6 +178,7 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // Resets and I/O errors end the connection; the inactive event reports it.
+        sawError = true
         context.close(promise: nil)
     }
 
@@ -187,14 +191,25 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
             onTransportReady = nil
             failed("upstream closed before it was ready")
         }
+        let wasConnected: Bool
+        if case .connected = phase { wasConnected = true } else { wasConnected = false }
         phase = .closed
-        let connection = self.connection
-        connection?.transportClosed()
-        onClose?(connection)
-        connection?.destroy()
-        self.connection = nil
-        self.transportSocket = nil
         context.fireChannelInactive()
+        guard let connection = self.connection else {
+            onClose?(nil)
+            return
+        }
+        // NIO reports a FIN that arrives after our own FIN as a plain close (no inputClosed
+        // event): that is still an orderly end, and bytes held for a read-disabled chain
+        // must be delivered before the connection closes.
+        let orderly = wasConnected && !sawError && !inputClosed && outputClosed && closeMode == nil
+        connection.transportClosed(orderly: orderly)
+        connection.whenClosed { [self] in
+            onClose?(connection)
+            connection.destroy()
+            self.connection = nil
+            self.transportSocket = nil
+        }
     }
 
     func read(context: ChannelHandlerContext) {
