@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "MetadataExchange",
-            dependencies: ["Relay", nio, protobuf],
+            dependencies: ["Relay", nio, protobuf, logging],
             path: "Filters/MetadataExchange",
             exclude: ["README.md"],
             swiftSettings: swiftSettings

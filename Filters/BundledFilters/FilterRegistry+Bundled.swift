@@ -22,5 +22,7 @@ extension FilterRegistry {
     public static func registerBundledFilters(into registry: inout FilterRegistry) {
         // Each bundled module registers its factories here, one line per factory.
         registry.register(TCPProxyFactory())
+        registry.register(MetadataExchangeFactory())
+        registry.register(upstream: UpstreamMetadataExchangeFactory())
     }
 }

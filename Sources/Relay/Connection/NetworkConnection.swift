@@ -51,6 +51,9 @@ public final class NetworkConnection {
         if let name = tls?.serverName, !name.isEmpty { return name }
         return streamInfo.requestedServerName
     }
+    /// Whether the transport is ready: ``ConnectionEvent/connected`` was raised (for TLS, the
+    /// handshake is done and ``tls`` is set).
+    public private(set) var isConnected = false
     /// Whether the write buffer is above its high watermark.
     public private(set) var isAboveHighWatermark = false
     /// Whether reading is enabled (no outstanding ``readDisable(_:)``).
@@ -328,6 +331,7 @@ public final class NetworkConnection {
     public func transportConnected(tls: TLSConnectionInfo? = nil) {
         if let tls { self.tls = tls }
         guard state == .open else { return }
+        isConnected = true
         raise(.connected)
     }
 

@@ -1,1 +1,0 @@
-// Module MetadataExchange: placeholder until its first real file lands.
