@@ -24,5 +24,6 @@ extension FilterRegistry {
         registry.register(TCPProxyFactory())
         registry.register(MetadataExchangeFactory())
         registry.register(upstream: UpstreamMetadataExchangeFactory())
+        registry.register(TCPStatsFactory())
     }
 }
