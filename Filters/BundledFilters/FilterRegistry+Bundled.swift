@@ -25,5 +25,8 @@ extension FilterRegistry {
         registry.register(MetadataExchangeFactory())
         registry.register(upstream: UpstreamMetadataExchangeFactory())
         registry.register(TCPStatsFactory())
+        registry.register(downstream: DownstreamTLSTransportSocketConfigFactory())
+        registry.register(upstream: UpstreamTLSTransportSocketConfigFactory())
+        registry.register(TLSInspectorFactory())
     }
 }

@@ -89,7 +89,7 @@ public struct FactoryContext: Sendable {
 public protocol ConfigFieldError: Error {
     /// The path of the offending field inside the typed config, e.g.
     /// `common_tls_context.tls_certificates[0].private_key`; nil for the config as a whole.
-    var fieldPath: String? { get }
+    var configFieldPath: String? { get }
     /// What is wrong and what was expected.
     var fieldErrorMessage: String { get }
 }
@@ -112,6 +112,6 @@ public struct FilterConfigError: Error, Sendable, CustomStringConvertible {
 }
 
 extension FilterConfigError: ConfigFieldError {
-    public var fieldPath: String? { field }
+    public var configFieldPath: String? { field }
     public var fieldErrorMessage: String { message }
 }

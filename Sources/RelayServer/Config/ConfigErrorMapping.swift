@@ -8,7 +8,7 @@ enum ConfigErrorMapping {
         case let error as ConfigError:
             return error
         case let error as any ConfigFieldError:
-            let mark = error.fieldPath.flatMap { locate(path: $0, in: body) } ?? fallback
+            let mark = error.configFieldPath.flatMap { locate(path: $0, in: body) } ?? fallback
             return ConfigError(error.fieldErrorMessage, at: mark)
         case let error as DecodingError:
             return map(decoding: error, in: body, fallback: fallback)
