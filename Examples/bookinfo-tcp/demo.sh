@@ -112,8 +112,23 @@ echo "==> 20 short connections with redis-cli"
 for i in $(seq 1 20); do redis-cli -p "$outbound_port" set "rating:$i" "$((i % 5 + 1))" >/dev/null; done
 redis-cli -p "$outbound_port" get rating:7 | sed 's/^/    rating:7 = /'
 
-# 9. Let the last reports and scrapes land, then ask Prometheus.
-python3 "$here/query-prometheus.py" "127.0.0.1:$prom_port" "$ratings_admin" "$mongodb_admin"
+# 9. What the client moved, in RESP bytes: 3 PING/PONG on the long-lived connection, the 20
+#    SETs (+OK each) and one GET.
+read -r client_sent client_received < <(python3 - <<'PY'
+def resp(*args):
+    out = f"*{len(args)}\r\n"
+    for arg in args:
+        out += f"${len(arg)}\r\n{arg}\r\n"
+    return len(out.encode())
+sent = 3 * resp("PING") + sum(resp("set", f"rating:{i}", str(i % 5 + 1)) for i in range(1, 21)) + resp("get", "rating:7")
+received = 3 * len(b"+PONG\r\n") + 20 * len(b"+OK\r\n") + len(b"$1\r\n3\r\n")
+print(sent, received)
+PY
+)
+echo "==> the client sent $client_sent bytes and received $client_received bytes over 22 connections"
+
+# 10. Let the last reports and scrapes land, then ask Prometheus.
+python3 "$here/query-prometheus.py" "127.0.0.1:$prom_port" 22 "$client_sent" "$client_received"
 
 if $keep_running; then
   echo "==> still running: Prometheus at http://127.0.0.1:$prom_port (Ctrl-C to stop)"

@@ -2,7 +2,11 @@
 """Waits until Prometheus has scraped the final TCP reports of both sidecars, then prints the
 istio_tcp_* series the way Istio's task shows them.
 
-usage: query-prometheus.py <prometheus host:port> <ratings admin> <mongodb admin>
+usage: query-prometheus.py <prometheus host:port> <connections> <client sent bytes> <client received bytes>
+
+Exits non-zero unless both sidecars report every connection opened and closed, and byte
+counts equal to what the client moved (received_bytes = what the client sent, sent_bytes =
+what it received).
 """
 import json
 import sys
@@ -11,6 +15,7 @@ import urllib.parse
 import urllib.request
 
 prom = sys.argv[1]
+connections, client_sent, client_received = (int(arg) for arg in sys.argv[2:5])
 SHOWN = [
     "reporter", "source_workload", "source_app", "source_version", "source_canonical_service",
     "source_canonical_revision", "source_principal", "destination_workload", "destination_app",
@@ -36,7 +41,7 @@ deadline = time.time() + 30
 while time.time() < deadline:
     counts = [total(m, r) for m in ("istio_tcp_connections_opened_total", "istio_tcp_connections_closed_total")
               for r in ("source", "destination")]
-    if counts[0] > 0 and len(set(counts)) == 1:
+    if counts[0] >= connections and len(set(counts)) == 1:
         break
     time.sleep(0.5)
 
@@ -62,7 +67,9 @@ for reporter in ("source", "destination"):
     closed = total("istio_tcp_connections_closed_total", reporter)
     sent = total("istio_tcp_sent_bytes_total", reporter)
     received = total("istio_tcp_received_bytes_total", reporter)
-    print(f"reporter={reporter}: opened={opened:.0f} closed={closed:.0f} sent_bytes={sent:.0f} received_bytes={received:.0f}")
-    if opened == 0 or closed == 0:
-        failed = True
+    ok = opened == connections and closed == connections and received == client_sent and sent == client_received
+    verdict = "matches the client" if ok else "MISMATCH"
+    print(f"reporter={reporter}: opened={opened:.0f} closed={closed:.0f} "
+          f"received_bytes={received:.0f} sent_bytes={sent:.0f} -> {verdict}")
+    failed = failed or not ok
 sys.exit(1 if failed else 0)
