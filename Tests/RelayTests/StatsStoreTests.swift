@@ -124,7 +124,7 @@ struct StatsStoreTests {
         backend.gauge("upstream_cx_active").set(2)
         store.root.scope("server").gauge("live").set(1)
 
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines
         #expect(
             text == """
                 # TYPE envoy_cluster_upstream_cx_active gauge
@@ -149,7 +149,7 @@ struct StatsStoreTests {
             tags: [StatTag("envoy.odd", "a\"b\\c\nd")]
         )
         store.counter(name).increment()
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines
         #expect(lines(text, startingWith: "envoy_x{") == [#"envoy_x{envoy_odd="a\"b\\c\nd"} 1"#])
     }
 
@@ -160,7 +160,7 @@ struct StatsStoreTests {
         store.counter(.custom(namespace: "istiocustom", metric: "istio_tcp_connections_opened_total", tags: tags))
             .increment(by: 2)
         store.root.scope("listener_manager").counter("listener_added").increment()
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines
         #expect(text.contains("# TYPE istio_tcp_connections_opened_total counter\n"))
         #expect(
             text.contains(
@@ -181,7 +181,7 @@ struct StatsStoreTests {
         histogram.record(3)
         histogram.record(7)
         histogram.record(7_000_000)
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines
         let family = "envoy_cluster_upstream_cx_connect_ms"
         #expect(lines(text, startingWith: "# TYPE") == ["# TYPE \(family) histogram"])
         let buckets = lines(text, startingWith: family + "_bucket")
@@ -203,7 +203,7 @@ struct StatsStoreTests {
     func prometheusUntaggedHistogram() {
         let store = StatsStore()
         store.root.scope("server").histogram("initialization_time_ms").record(0.25)
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines
         #expect(text.contains("envoy_server_initialization_time_ms_bucket{le=\"0.5\"} 1\n"))
         #expect(text.contains("envoy_server_initialization_time_ms_sum{} 0.25\n"))
     }
@@ -215,9 +215,9 @@ struct StatsStoreTests {
         _ = store.root.counter("unused")
         _ = store.root.gauge("unused_gauge")
         _ = store.root.histogram("unused_ms")
-        let text = store.snapshot().renderPrometheus(usedOnly: true)
+        let text = store.snapshot().renderPrometheus(usedOnly: true, naming: .envoy).withoutHelpLines
         #expect(text == "# TYPE envoy_used counter\nenvoy_used{} 1\n")
-        #expect(store.snapshot().renderPrometheus().contains("envoy_unused_ms_count{} 0"))
+        #expect(store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines.contains("envoy_unused_ms_count{} 0"))
     }
 
     // MARK: - /stats text
@@ -344,5 +344,34 @@ struct StatsStoreTests {
         #expect(histogram.cumulativeCounts == [3, 3, 4])
         let median = try #require(histogram.quantile(0.5))
         #expect(median >= 0 && median <= 1)
+    }
+}
+
+extension String {
+    /// The exposition without its `# HELP` lines, for exact comparisons of the rest.
+    var withoutHelpLines: String {
+        split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("# HELP ") }
+            .joined(separator: "\n")
+    }
+}
+
+@Suite struct ConventionalPrometheusNamingTests {
+    @Test func countersGainTotalHistogramsBecomeSecondsTotalGaugesAreUntyped() {
+        let store = StatsStore()
+        let cluster = store.root.scope("cluster", taggedValue: "b", tagName: "envoy.cluster_name")
+        cluster.counter("upstream_cx_connect_fail").increment()
+        cluster.counter("upstream_cx_total").increment()
+        cluster.gauge("membership_total").set(2)
+        cluster.histogram("upstream_cx_connect_ms").record(250)
+        let text = store.snapshot().renderPrometheus()
+        #expect(text.contains("# TYPE envoy_cluster_upstream_cx_connect_fail_total counter"))
+        #expect(text.contains("# TYPE envoy_cluster_upstream_cx_total counter"))
+        #expect(!text.contains("upstream_cx_total_total"))
+        #expect(text.contains("# TYPE envoy_cluster_membership_total untyped"))
+        #expect(text.contains("# TYPE envoy_cluster_upstream_cx_connect_seconds histogram"))
+        #expect(text.contains("envoy_cluster_upstream_cx_connect_seconds_bucket{envoy_cluster_name=\"b\",le=\"0.25\"} 1"))
+        #expect(text.contains("envoy_cluster_upstream_cx_connect_seconds_sum{envoy_cluster_name=\"b\"} 0.25"))
+        #expect(text.contains("# HELP envoy_cluster_upstream_cx_connect_fail_total cluster.upstream_cx_connect_fail"))
     }
 }

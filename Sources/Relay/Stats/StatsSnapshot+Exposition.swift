@@ -60,38 +60,60 @@ extension StatsSnapshot {
         return "{\"stats\":[" + items.joined(separator: ",") + "]}\n"
     }
 
-    /// Prometheus text exposition (format 0.0.4), one `# TYPE` line per metric family,
-    /// families sorted by name. Envoy stats get the `envoy_` prefix; custom-namespace stats
-    /// (Istio's) keep their own names.
-    public func renderPrometheus(usedOnly: Bool = false) -> String {
-        var families: [String: (type: String, lines: [String])] = [:]
-        func add(_ family: String, _ type: String, _ line: String) {
-            if families[family] == nil { families[family] = (type, []) }
+    /// How metric names are written in the Prometheus exposition.
+    public enum PrometheusNaming: Sendable, Hashable {
+        /// Envoy's names exactly (`envoy_cluster_upstream_cx_connect_fail`, `…_connect_ms`),
+        /// which Prometheus' linter flags (counters without `_total`, `ms` units).
+        case envoy
+        /// Envoy's names adjusted to Prometheus conventions so `promtool check metrics`
+        /// passes: counters end in `_total`, millisecond histograms become `_seconds` with
+        /// their buckets and sums converted, and gauges whose Envoy name ends in `_total`
+        /// are exposed as `untyped`. Istio's metrics are already conventional and unchanged.
+        case conventional
+    }
+
+    /// Prometheus text exposition (format 0.0.4): one `# HELP` and one `# TYPE` line per
+    /// metric family, families sorted by name. Envoy stats get the `envoy_` prefix and their
+    /// extracted tags as labels; custom-namespace stats (Istio's) keep their own names.
+    public func renderPrometheus(usedOnly: Bool = false, naming: PrometheusNaming = .conventional) -> String {
+        var families: [String: (type: String, help: String, lines: [String])] = [:]
+        func add(_ family: String, _ type: String, _ help: String, _ line: String) {
+            if families[family] == nil { families[family] = (type, help, []) }
             families[family]!.lines.append(line)
         }
+        let conventional = naming == .conventional
         for counter in counters where !usedOnly || counter.isUsed {
-            let family = counter.name.prometheusName
-            add(family, "counter", family + Self.labels(counter.name.tags) + " " + String(counter.value))
+            var family = counter.name.prometheusName
+            if conventional && !family.hasSuffix("_total") { family += "_total" }
+            add(family, "counter", counter.name.tagExtractedName, family + Self.labels(counter.name.tags) + " " + String(counter.value))
         }
         for gauge in gauges where !usedOnly || gauge.isUsed {
             let family = gauge.name.prometheusName
-            add(family, "gauge", family + Self.labels(gauge.name.tags) + " " + String(gauge.value))
+            let type = conventional && family.hasSuffix("_total") ? "untyped" : "gauge"
+            add(family, type, gauge.name.tagExtractedName, family + Self.labels(gauge.name.tags) + " " + String(gauge.value))
         }
         for histogram in histograms where !usedOnly || histogram.sampleCount > 0 {
-            let family = histogram.name.prometheusName
+            var family = histogram.name.prometheusName
+            var scale = 1.0
+            if conventional && family.hasSuffix("_ms") {
+                family = String(family.dropLast(3)) + "_seconds"
+                scale = 0.001
+            }
+            let help = histogram.name.tagExtractedName
             let tags = histogram.name.tags
             for (bound, count) in zip(histogram.bounds, histogram.cumulativeCounts) {
-                let le = StatTag("le", formatNumber(bound))
-                add(family, "histogram", family + "_bucket" + Self.labels(tags + [le]) + " " + String(count))
+                let le = StatTag("le", formatNumber(bound * scale))
+                add(family, "histogram", help, family + "_bucket" + Self.labels(tags + [le]) + " " + String(count))
             }
             let total = String(histogram.sampleCount)
-            add(family, "histogram", family + "_bucket" + Self.labels(tags + [StatTag("le", "+Inf")]) + " " + total)
-            add(family, "histogram", family + "_sum" + Self.labels(tags) + " " + formatNumber(histogram.sampleSum))
-            add(family, "histogram", family + "_count" + Self.labels(tags) + " " + total)
+            add(family, "histogram", help, family + "_bucket" + Self.labels(tags + [StatTag("le", "+Inf")]) + " " + total)
+            add(family, "histogram", help, family + "_sum" + Self.labels(tags) + " " + formatNumber(histogram.sampleSum * scale))
+            add(family, "histogram", help, family + "_count" + Self.labels(tags) + " " + total)
         }
         var out = ""
         for name in families.keys.sorted() {
             let family = families[name]!
+            out += "# HELP \(name) \(family.help)\n"
             out += "# TYPE \(name) \(family.type)\n"
             for line in family.lines { out += line + "\n" }
         }

@@ -142,7 +142,11 @@ final class AdminHandler: ChannelInboundHandler {
         case "json":
             return AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
         case "prometheus":
-            return AdminResponse(contentType: "text/plain; version=0.0.4", body: snapshot.renderPrometheus(usedOnly: usedOnly))
+            let naming: StatsSnapshot.PrometheusNaming = query["naming"] == "envoy" ? .envoy : .conventional
+            return AdminResponse(
+                contentType: "text/plain; version=0.0.4",
+                body: snapshot.renderPrometheus(usedOnly: usedOnly, naming: naming)
+            )
         default:
             return AdminResponse(status: .badRequest, body: "usage: /stats?format=(json|prometheus|text)\n")
         }

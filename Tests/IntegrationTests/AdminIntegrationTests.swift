@@ -1,0 +1,113 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Relay
+import RelayServer
+import Testing
+
+/// The admin server over real HTTP: Envoy's endpoints, methods, and valid Prometheus output.
+@Suite(.timeLimit(.minutes(1)))
+struct AdminIntegrationTests {
+    static func yaml(backend: Int) -> String {
+        """
+        admin:
+          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+        node: { id: test-node, cluster: test }
+        static_resources:
+          listeners:
+          - name: front
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.tcp_proxy
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                  stat_prefix: front
+                  cluster: backend
+          clusters:
+          - name: backend
+            load_assignment:
+              cluster_name: backend
+              endpoints:
+              - lb_endpoints:
+                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(backend) } } }
+        """
+    }
+
+    static let promtool: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    @Test func endpointsAnswerLikeEnvoy() async throws {
+        let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
+        let relay = try await RunningRelay.start(yaml: Self.yaml(backend: backend.port))
+        let admin = try #require(relay.server.adminAddress?.port)
+        _ = try await TestClient.exchange(port: relay.port("front"), payload: ByteBuffer(string: "hi"), group: MultiThreadedEventLoopGroup.singleton)
+
+        let stats = try await AdminClient.request(port: admin, "/stats")
+        #expect(stats.status == 200)
+        #expect(stats.body.contains("tcp.front.downstream_cx_total: 1"))
+        #expect(stats.body.contains("cluster.backend.upstream_cx_total: 1"))
+
+        let filtered = try await AdminClient.request(port: admin, "/stats?filter=%5Ecluster%5C.")
+        #expect(filtered.body.split(separator: "\n").allSatisfy { $0.hasPrefix("cluster.") })
+
+        let json = try await AdminClient.request(port: admin, "/stats?format=json")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.body.utf8)) as? [String: Any]
+        #expect(parsed?["stats"] is [Any])
+
+        let prometheus = try await AdminClient.request(port: admin, "/stats/prometheus")
+        #expect(prometheus.body.contains("envoy_tcp_downstream_cx_total{envoy_tcp_prefix=\"front\"} 1"))
+        #expect(prometheus.body.contains("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"backend\"} 1"))
+
+        #expect(try await AdminClient.request(port: admin, "/ready").body == "LIVE\n")
+        #expect(try await AdminClient.request(port: admin, "/listeners").body.hasPrefix("front::127.0.0.1:"))
+        #expect(try await AdminClient.request(port: admin, "/clusters").body.contains("backend::default_priority::max_connections::1024"))
+        let info = try await AdminClient.request(port: admin, "/server_info")
+        #expect(info.body.contains("\"state\":\"LIVE\""))
+        let dump = try await AdminClient.request(port: admin, "/config_dump")
+        #expect((try JSONSerialization.jsonObject(with: Data(dump.body.utf8)) as? [String: Any])?["configs"] is [Any])
+
+        // Mutations need POST; GET does nothing and answers 400.
+        #expect(try await AdminClient.request(port: admin, "/healthcheck/fail").status == 400)
+        #expect(try await AdminClient.request(port: admin, "/ready").status == 200)
+        #expect(try await AdminClient.request(port: admin, "/healthcheck/fail", method: "POST").status == 200)
+        let draining = try await AdminClient.request(port: admin, "/ready")
+        #expect(draining.status == 503)
+        #expect(draining.body == "DRAINING\n")
+        #expect(try await AdminClient.request(port: admin, "/healthcheck/ok", method: "POST").status == 200)
+        #expect(try await AdminClient.request(port: admin, "/nope").status == 404)
+        #expect(try await AdminClient.request(port: admin, "/stats?filter=(").status == 400)
+        await relay.stop()
+        await backend.stop()
+    }
+
+    @Test(.enabled(if: promtool != nil, "promtool (Debian package prometheus) is installed by .ci/run"))
+    func prometheusOutputPassesPromtool() async throws {
+        let mesh = try await SeedScenarioTests.startMesh()
+        _ = try await TestClient.exchange(port: mesh.outboundPort, payload: ByteBuffer(string: "world\n"), group: MultiThreadedEventLoopGroup.singleton)
+        _ = try await eventually {
+            mesh.inbound.server.stats.snapshot().counters.contains { $0.name.tagExtractedName == "istio_tcp_connections_closed_total" }
+        }
+        for relay in [mesh.inbound, mesh.outbound] {
+            let admin = try #require(relay.server.adminAddress?.port)
+            let text = try await AdminClient.request(port: admin, "/stats/prometheus").body
+            #expect(text.contains("# TYPE istio_tcp_connections_opened_total counter"))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.promtool!)
+            process.arguments = ["check", "metrics"]
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(text.utf8))
+            try input.fileHandleForWriting.close()
+            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "promtool: \(report)")
+        }
+        await mesh.stop()
+    }
+}
