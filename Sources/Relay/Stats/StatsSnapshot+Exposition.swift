@@ -147,6 +147,14 @@ func formatNumber(_ value: Double) -> String {
     return String(value)
 }
 
+/// JSON text helpers shared by Relay's admin outputs.
+public enum JSONText {
+    /// `text` as a JSON string literal, quoted and escaped.
+    public static func quote(_ text: String) -> String {
+        jsonString(text)
+    }
+}
+
 func jsonString(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
