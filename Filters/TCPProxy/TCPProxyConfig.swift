@@ -3,7 +3,7 @@ import Relay
 /// `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`, the subset Relay implements.
 ///
 /// Fields Relay does not implement (`tunneling_config`, `metadata_match`, `hash_policy`,
-/// `on_demand`, `access_log`, …) are not declared, so using them is a config error at their
+/// `on_demand`, …) are not declared, so using them is a config error at their
 /// `file:line:col` instead of being silently ignored.
 public struct TCPProxyConfig: Decodable, Sendable, Hashable {
     /// A weighted cluster choice.
@@ -43,6 +43,8 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
     public var maxDownstreamConnectionDuration: ProtobufDuration?
     /// Only `IMMEDIATE` (the default) is supported.
     public var upstreamConnectMode: String?
+    /// Access logs written when a connection ends (file or stdout loggers).
+    public var accessLog: [AccessLogConfiguration]?
 
     enum CodingKeys: String, CodingKey {
         case statPrefix = "stat_prefix"
@@ -52,6 +54,7 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
         case maxConnectAttempts = "max_connect_attempts"
         case maxDownstreamConnectionDuration = "max_downstream_connection_duration"
         case upstreamConnectMode = "upstream_connect_mode"
+        case accessLog = "access_log"
     }
 
     /// Creates a config.

@@ -53,6 +53,14 @@ public struct TCPProxyFactory: NetworkFilterFactory {
         if let duration = config.maxDownstreamConnectionDuration, duration.nanoseconds < 1_000_000 {
             throw FilterConfigError("max_downstream_connection_duration must be at least 1ms", field: "max_downstream_connection_duration")
         }
+        var loggers: [AccessLogger] = []
+        for (index, entry) in (config.accessLog ?? []).enumerated() {
+            do {
+                loggers.append(try AccessLogger(entry))
+            } catch let error as FilterConfigError {
+                throw FilterConfigError(error.message, field: "access_log[\(index)].\(error.field ?? "typed_config")")
+            }
+        }
         let idle = config.idleTimeout ?? TCPProxyConfig.defaultIdleTimeout
         return TCPProxySharedConfig(
             clusters: choices,
@@ -60,6 +68,7 @@ public struct TCPProxyFactory: NetworkFilterFactory {
             idleTimeout: idle.isZero ? nil : idle.timeAmount,
             maxConnectAttempts: attempts,
             maxDownstreamConnectionDuration: config.maxDownstreamConnectionDuration?.timeAmount,
+            accessLoggers: loggers,
             stats: TCPProxyStats(stats: context.stats, statPrefix: config.statPrefix)
         )
     }

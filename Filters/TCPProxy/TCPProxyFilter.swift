@@ -212,6 +212,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         idle = nil
         durationTimer?.cancel()
         durationTimer = nil
+        for logger in config.accessLoggers { logger.log(downstream) }
     }
 }
 

@@ -9,6 +9,7 @@ public final class TCPProxySharedConfig: Sendable {
     let idleTimeout: TimeAmount?
     let maxConnectAttempts: Int
     let maxDownstreamConnectionDuration: TimeAmount?
+    let accessLoggers: [AccessLogger]
     /// The `tcp.<stat_prefix>.` stats.
     public let stats: TCPProxyStats
 
@@ -18,6 +19,7 @@ public final class TCPProxySharedConfig: Sendable {
         idleTimeout: TimeAmount?,
         maxConnectAttempts: Int,
         maxDownstreamConnectionDuration: TimeAmount?,
+        accessLoggers: [AccessLogger],
         stats: TCPProxyStats
     ) {
         self.clusters = clusters.map { (cluster: $0.0, weight: $0.1) }
@@ -26,6 +28,7 @@ public final class TCPProxySharedConfig: Sendable {
         self.idleTimeout = idleTimeout
         self.maxConnectAttempts = maxConnectAttempts
         self.maxDownstreamConnectionDuration = maxDownstreamConnectionDuration
+        self.accessLoggers = accessLoggers
         self.stats = stats
     }
 
