@@ -96,7 +96,8 @@ for proxy in relay haproxy nginx; do
   "start_$proxy" "$p_iperf" "$iperf_port"; "start_$proxy" "$p_redis" "$redis_port"
   wait_port "$p_iperf"; wait_port "$p_redis"
   gbits=$(iperf3 -c 127.0.0.1 -p "$p_iperf" -t "$seconds" -J 2>/dev/null | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
-  keep=$(redis-benchmark -p "$p_redis" -t ping_mbulk -c 50 -n $((40000 * seconds)) -q 2>/dev/null | awk '{print $2}' | tail -1)
-  fresh=$(redis-benchmark -p "$p_redis" -t ping_mbulk -c 50 -n $((4000 * seconds)) -k 0 -q 2>/dev/null | awk '{print $2}' | tail -1)
+  rps() { tr '\r' '\n' | grep 'requests per second' | tail -1 | awk '{print $2}'; }
+  keep=$(redis-benchmark -p "$p_redis" -t ping_mbulk -c 50 -n $((40000 * seconds)) -q 2>/dev/null | rps)
+  fresh=$(redis-benchmark -p "$p_redis" -t ping_mbulk -c 50 -n $((4000 * seconds)) -k 0 -q 2>/dev/null | rps)
   printf "%-8s %14s %16s %18s\n" "$proxy" "$gbits" "$keep" "$fresh"
 done
