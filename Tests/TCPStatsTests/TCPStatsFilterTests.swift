@@ -274,6 +274,26 @@ import Testing
         #expect(labels[standardTag: "connection_security_policy"] == "unknown")
     }
 
+    @Test func waypointResolvesOnTheDownstreamPeerAndNamesTheUpstreamPeer() throws {
+        let config = try TCPStatsConfig(reporter: .serverGateway)
+        let env = try Env(direction: .inbound, config: config, tls: Env.serverTLS)
+        env.info.upstreamCluster = Env.cluster("inbound-vip|9080|tcp|server.default.svc.cluster.local")
+        let upstreamState = FilterState()
+        try upstreamState.set(.upstreamPeer, .found(Fixtures.serverNode))
+        env.info.upstreamFilterState = upstreamState
+        env.advance(seconds: 15)
+        #expect(env.store.snapshot().counters.isEmpty, "a waypoint waits for the downstream peer")
+        try env.publishDownstreamPeer()
+        env.advance(seconds: 15)
+        let labels = try #require(env.filter.labels)
+        #expect(labels[standardTag: "reporter"] == "waypoint")
+        #expect(labels[standardTag: "source_workload"] == "productpage-v1")
+        #expect(labels[standardTag: "destination_workload"] == "ratings-v1")
+        #expect(labels[standardTag: "destination_principal"] == Fixtures.serverSAN)
+        #expect(labels[standardTag: "destination_service_name"] == "server")
+        #expect(labels[standardTag: "connection_security_policy"] == "mutual_tls")
+    }
+
     @Test func notFoundMarkerResolvesThePeer() throws {
         let env = try Env(direction: .inbound)
         try env.harness.connection.filterState.set(.downstreamPeer, .notFound(.alpnNotNegotiated))
