@@ -1,75 +1,39 @@
 import Relay
-import Synchronization
 
-/// Registers Istio's stats filter for TCP (`istio.stats`, `type.googleapis.com/stats.PluginConfig`).
+/// The factory of Istio's stats filter as a network filter: name `istio.stats`, config
+/// `stats.PluginConfig` (``TCPStatsConfig``).
+///
+/// Place it before `tcp_proxy` in a filter chain (and after `istio.metadata_exchange` on
+/// inbound chains). Each connection gets one small ``TCPStatsFilter`` on the read path; it
+/// reads byte counts from the connection's `StreamInfo`, which tcp_proxy maintains, so it
+/// needs no write path.
 public struct TCPStatsFactory: NetworkFilterFactory {
+    /// The decoded `typed_config`.
+    public typealias Config = TCPStatsConfig
+    /// The per-chain runtime config.
+    public typealias Prepared = TCPStatsSharedConfig
+
+    /// `istio.stats`.
     public static let name: FilterName = "istio.stats"
+    /// `type.googleapis.com/stats.PluginConfig`.
     public static let typeURLs = ["type.googleapis.com/stats.PluginConfig"]
 
     /// Creates the factory.
     public init() {}
 
-    public func prepare(_ config: TCPStatsConfig, context: FactoryContext) throws -> TCPStatsShared {
-        let direction: TCPStatsReporter.ListenerDirection
-        switch context.trafficDirection {
-        case .inbound: direction = .inbound
-        case .outbound: direction = .outbound
-        case .unspecified: direction = .unspecified
-        }
-        return TCPStatsShared(
+    /// Resolves the reporter from the config and the listener direction, the local workload
+    /// from the node, and keeps the stats store.
+    public func prepare(_ config: TCPStatsConfig, context: FactoryContext) throws -> TCPStatsSharedConfig {
+        TCPStatsSharedConfig(
             config: config,
-            reporter: TCPStatsReporter(configured: config.reporter, direction: direction),
+            direction: context.trafficDirection,
             localInfo: context.localInfo,
             stats: context.stats
         )
     }
 
-    public func makeFilters(_ prepared: TCPStatsShared, into chain: inout FilterChainBuilder) {
+    /// Adds one ``TCPStatsFilter`` to the connection's read chain.
+    public func makeFilters(_ prepared: TCPStatsSharedConfig, into chain: inout FilterChainBuilder) {
         chain.addReadFilter(TCPStatsFilter(shared: prepared))
-    }
-}
-
-/// An `istio.stats` config, prepared once: reporter, local workload, and the counters of
-/// every label set seen so far (creating a series takes a lock once; increments are atomic).
-public final class TCPStatsShared: Sendable {
-    let config: TCPStatsConfig
-    let reporter: TCPStatsReporter
-    let localWorkload: WorkloadMetadata
-    let localNodeMetadata: [String: String]
-    let stats: StatsStore
-    private let series = Mutex<[SeriesKey: Counter]>([:])
-
-    struct SeriesKey: Hashable {
-        let metric: TCPStatsMetric
-        let tags: [TCPStatsTag]
-    }
-
-    init(config: TCPStatsConfig, reporter: TCPStatsReporter, localInfo: LocalInfo, stats: StatsStore) {
-        self.config = config
-        self.reporter = reporter
-        self.localWorkload = localInfo.workloadMetadata()
-        self.localNodeMetadata = localInfo.metadata.compactMapValues { $0.stringValue }
-        self.stats = stats
-    }
-
-    /// The counter for one metric and label set.
-    func counter(_ metric: TCPStatsMetric, tags: [TCPStatsTag]) -> Counter {
-        let key = SeriesKey(metric: metric, tags: tags)
-        if let existing = series.withLock({ $0[key] }) { return existing }
-        let name = StatName.custom(
-            namespace: TCPStatsMetric.statNamespace,
-            metric: metric.prometheusName,
-            tags: tags.map { StatTag($0.name, $0.value) }
-        )
-        let counter = stats.counter(name)
-        series.withLock { $0[key] = counter }
-        return counter
-    }
-
-    /// Adds a report's samples to their counters.
-    func record(_ report: TCPConnectionReporter.Report) {
-        for sample in report.samples {
-            counter(sample.metric, tags: sample.tags).increment(by: sample.amount)
-        }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import Relay
+import RelayTestKit
+import Testing
+
+@testable import TCPStats
+
+/// Runs Prometheus's own linter over the store the stats filter reported to.
+@Suite struct TCPStatsPromtoolTests {
+    /// Where `promtool` is installed, if it is (Debian package `prometheus`).
+    static let promtool: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool", "/bin/promtool"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(
+        .enabled(
+            if: promtool != nil,
+            "promtool is not installed (Debian package `prometheus`), so the exposition is not linted"
+        )
+    )
+    func promtoolAcceptsTheExposition() throws {
+        // Two connections in different series, one open and one closed: all four families.
+        let store = try Env.reportedServerConnection()
+        let env = try Env(direction: .outbound, node: Fixtures.clientNode)
+        env.info.bytesSent = 120
+        env.harness.receiveReset()
+        for counter in env.store.snapshot().counters {
+            store.counter(counter.name).increment(by: counter.value)
+        }
+        let text = store.snapshot().renderPrometheus()
+        #expect(text.contains("# TYPE istio_tcp_connections_closed_total counter\n"))
+
+        let result = try Self.run(try #require(Self.promtool), arguments: ["check", "metrics"], input: text)
+        // promtool exits 1 when the text does not parse, 3 when it parses but has lint
+        // findings. Relay's exposition may omit `# HELP` lines (a lint finding, not an error);
+        // any other finding fails the test.
+        #expect(result.status != 1, "promtool could not parse the exposition: \(result.output)\n\(text)")
+        let findings = result.output.split(separator: "\n").filter { !$0.isEmpty }
+        let unexpected = findings.filter { !$0.hasSuffix("no help text") }
+        #expect(unexpected.isEmpty, "promtool findings: \(unexpected)\n\(text)")
+        #expect(result.status == 0 || (result.status == 3 && !findings.isEmpty))
+    }
+
+    private static func run(_ path: String, arguments: [String], input: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
