@@ -142,12 +142,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MetadataExchangeTests",
-            dependencies: ["MetadataExchange", "Relay", "RelayTestKit", nio, protobuf],
+            dependencies: ["MetadataExchange", "Relay", "RelayTestKit", nio, nioEmbedded, logging, protobuf],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TCPStatsTests",
-            dependencies: ["TCPStats", "Relay", "RelayTestKit", nio],
+            dependencies: ["TCPStats", "Relay", "RelayTestKit", nio, logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
