@@ -5,6 +5,10 @@ import NIOPosix
 import Relay
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The Relay proxy: listeners on `concurrency` event loops, clusters, and the admin server,
 /// from a prepared ``ServerConfiguration``.
 ///
@@ -89,11 +93,16 @@ public final class RelayServer: Sendable {
             runtime.withLock { $0.dnsTasks.append(task) }
         }
         for listener in configuration.listeners {
-            let channel = try await bind(listener)
-            let address = channel.localAddress ?? listener.address
-            logger.info("listener started", metadata: ["name": "\(listener.name)", "address": "\(address)"])
+            let channels = try await bind(listener)
+            let address = channels.first?.localAddress ?? listener.address
+            logger.info(
+                "listener started",
+                metadata: ["name": "\(listener.name)", "address": "\(address)", "workers": "\(channels.count)"]
+            )
             runtime.withLock { state in
-                state.listenerChannels.append((listener.name, channel, listener.trafficDirection == .inbound))
+                for channel in channels {
+                    state.listenerChannels.append((listener.name, channel, listener.trafficDirection == .inbound))
+                }
                 state.boundListeners.append((listener.name, address))
             }
         }
@@ -170,12 +179,30 @@ public final class RelayServer: Sendable {
 
     // MARK: - Binding
 
-    private func bind(_ listener: ListenerRuntime) async throws -> any Channel {
+    /// Binds `listener` once per event loop with `SO_REUSEPORT` (Envoy's worker model): the
+    /// kernel spreads accepted connections over the loops, and each connection lives on the
+    /// loop that accepted it, with no cross-thread hand-off. With port 0 the first socket
+    /// picks the port and the others join it.
+    private func bind(_ listener: ListenerRuntime) async throws -> [any Channel] {
+        var address = listener.address
+        var channels: [any Channel] = []
+        for loop in group.makeIterator() {
+            let channel = try await bind(listener, on: loop, to: address)
+            if channels.isEmpty, let bound = channel.localAddress { address = bound }
+            channels.append(channel)
+        }
+        return channels
+    }
+
+    private func bind(_ listener: ListenerRuntime, on loop: any EventLoop, to address: SocketAddress) async throws
+        -> any Channel
+    {
         let limit = listener.bufferLimit
         let tracker = self.tracker
-        var bootstrap = ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
@@ -191,7 +218,7 @@ public final class RelayServer: Sendable {
                 value: ChannelOptions.Types.WriteBufferWaterMark(low: limit / 2, high: limit)
             )
         }
-        return try await bootstrap.bind(to: listener.address).get()
+        return try await bootstrap.bind(to: address).get()
     }
 
     private func bindAdmin(_ address: SocketAddress) async throws -> any Channel {
