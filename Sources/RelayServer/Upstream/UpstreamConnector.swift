@@ -31,10 +31,14 @@ final class UpstreamConnector: UpstreamConnectHandle {
         host.stats.connectionsTotal.increment()
         let dispatcher = downstream.dispatcher
         let loop = dispatcher.eventLoop
-        timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [self] in
-            timer = nil
-            stats.upstreamConnectTimeouts.increment()
-            fail(.timeout)
+        // NIO's own connect timeout covers plain TCP; with TLS the handshake must fit in the
+        // same budget, which this timer enforces.
+        if cluster.transportSocketFactory != nil {
+            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [self] in
+                timer = nil
+                stats.upstreamConnectTimeouts.increment()
+                fail(.timeout)
+            }
         }
         let bound = NIOLoopBound(self, eventLoop: loop)
         let limit = cluster.info.perConnectionBufferLimit
@@ -53,8 +57,13 @@ final class UpstreamConnector: UpstreamConnectHandle {
                 value: ChannelOptions.Types.WriteBufferWaterMark(low: limit / 2, high: limit)
             )
         }
-        bootstrap.connect(to: host.address).assumeIsolated().whenFailure { [self] _ in
+        bootstrap.connect(to: host.address).assumeIsolated().whenFailure { [self] error in
             guard callbacks != nil else { return }
+            if case ChannelError.connectTimeout = error {
+                stats.upstreamConnectTimeouts.increment()
+                fail(.timeout)
+                return
+            }
             stats.upstreamConnectFailures.increment()
             host.stats.connectFailures.increment()
             fail(.connectFailure)
