@@ -46,6 +46,49 @@ struct AccessLogIntegrationTests {
         await backend.stop()
     }
 
+    @Test func listenerAccessLogRecordsConnectionsAndRefusals() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let backend = try await EchoBackend.start(group: group)
+        let path = NSTemporaryDirectory() + "relay-listener-log-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let yaml = """
+            static_resources:
+              listeners:
+              - name: picky
+                address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: \(path)
+                    log_format: { text_format_source: { inline_string: "%RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %BYTES_RECEIVED%\\n" } }
+                filter_chains:
+                - filter_chain_match: { source_ports: [1] }
+                  filters:
+                  - name: envoy.filters.network.tcp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                      stat_prefix: picky
+                      cluster: backend
+              clusters:
+              - name: backend
+                load_assignment:
+                  cluster_name: backend
+                  endpoints:
+                  - lb_endpoints:
+                    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(backend.port) } } }
+            """
+        let relay = try await RunningRelay.start(yaml: yaml)
+        let reply = try await TestClient.exchange(port: relay.port("picky"), payload: ByteBuffer(string: "x"), group: group)
+        #expect(reply.readableBytes == 0)
+        #expect(relay.counter("listener.127.0.0.1_0.no_filter_chain_match") == 1)
+        let logged = try await eventually { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").hasSuffix("\n") }
+        #expect(logged)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "NR filter_chain_not_found 0\n")
+        await relay.stop()
+        await backend.stop()
+    }
+
     @Test func unknownCommandOperatorIsAConfigError() async throws {
         let yaml = TCPProxyIntegrationTests.proxyYAML(
             backendPort: 9,

@@ -21,6 +21,13 @@ public struct AccessLogConfiguration: Decodable, Sendable, Hashable {
             case path
             case logFormat = "log_format"
         }
+
+        /// Creates logger settings.
+        public init(type: String, path: String? = nil, logFormat: LogFormat? = nil) {
+            self.type = type
+            self.path = path
+            self.logFormat = logFormat
+        }
     }
 
     /// `envoy.config.core.v3.SubstitutionFormatString`, text forms.
@@ -48,6 +55,12 @@ public struct AccessLogConfiguration: Decodable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case name
         case typedConfig = "typed_config"
+    }
+
+    /// Creates an entry.
+    public init(name: String, typedConfig: Logger) {
+        self.name = name
+        self.typedConfig = typedConfig
     }
 
     /// The file logger's type URL.

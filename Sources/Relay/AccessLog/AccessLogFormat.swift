@@ -24,13 +24,42 @@ public struct AccessLogRecord: Sendable {
     public var downstreamTLSVersion: String
     public var downstreamPeerURISAN: String
 
+    /// A socket refused before it became a connection (no filter chain matched).
+    public init(
+        refusedFrom remote: SocketAddress?,
+        to local: SocketAddress?,
+        requestedServerName: String,
+        responseFlags: ResponseFlags,
+        details: String
+    ) {
+        self.startEpochSeconds = Double(DispatchWallClock.nowNanoseconds()) / 1e9
+        durationMilliseconds = 0
+        bytesReceived = 0
+        bytesSent = 0
+        self.responseFlags = responseFlags.description
+        upstreamHost = "-"
+        upstreamCluster = "-"
+        upstreamLocalAddress = "-"
+        downstreamRemoteAddress = Self.render(remote)
+        downstreamLocalAddress = Self.render(local)
+        self.requestedServerName = requestedServerName.isEmpty ? "-" : requestedServerName
+        connectionID = 0
+        filterChainName = "-"
+        responseCodeDetails = details
+        connectionTerminationDetails = "-"
+        downstreamTLSVersion = "-"
+        downstreamPeerURISAN = "-"
+    }
+
+    static func render(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress else { return "-" }
+        return address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+    }
+
     /// The facts of `connection`, at the time of the call.
     public init(connection: NetworkConnection) {
         let info = connection.streamInfo
-        func address(_ address: SocketAddress?) -> String {
-            guard let address, let ip = address.ipAddress else { return "-" }
-            return address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
-        }
+        let address = Self.render
         startEpochSeconds = info.startEpochSeconds
         durationMilliseconds = (connection.dispatcher.now - info.startTime).nanoseconds / 1_000_000
         bytesReceived = info.bytesReceived

@@ -52,7 +52,12 @@ public final class AccessLogger: Sendable {
 
     /// Writes the line for `connection`.
     public func log(_ connection: NetworkConnection) {
-        var line = format.render(AccessLogRecord(connection: connection))
+        log(AccessLogRecord(connection: connection))
+    }
+
+    /// Writes the line for `record`.
+    public func log(_ record: AccessLogRecord) {
+        var line = format.render(record)
         if !line.hasSuffix("\n") { line += "\n" }
         line.withUTF8 { bytes in
             _ = write(descriptor, bytes.baseAddress, bytes.count)

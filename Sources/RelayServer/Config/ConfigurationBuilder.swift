@@ -321,6 +321,10 @@ struct ConfigurationBuilder {
         if let chain = config.defaultFilterChain {
             defaultChain = try makeChain(chain, index: -1, context: listenerContext)
         }
+        var accessLoggers: [AccessLogger] = []
+        for entry in config.accessLog {
+            accessLoggers.append(try makeAccessLogger(entry))
+        }
         return ListenerRuntime(
             name: name,
             address: address,
@@ -335,8 +339,37 @@ struct ConfigurationBuilder {
             matcher: FilterChainMatcher(criteria: criteria),
             defaultChain: defaultChain,
             bufferLimit: Int(config.perConnectionBufferLimitBytes),
+            accessLoggers: accessLoggers,
             logger: logger
         )
+    }
+
+    /// A listener `access_log` entry (file/stdout/stderr logger).
+    private func makeAccessLogger(_ entry: AccessLogConfig) throws -> AccessLogger {
+        if entry.filter != nil {
+            throw ConfigError("access log filters are not supported", at: entry.filter!.mark)
+        }
+        guard let typed = entry.typedConfig else {
+            throw ConfigError("access_log needs a typed_config (FileAccessLog or StdoutAccessLog)", at: entry.mark)
+        }
+        struct Body: Decodable {
+            var path: String?
+            var logFormat: AccessLogConfiguration.LogFormat?
+            enum CodingKeys: String, CodingKey {
+                case path
+                case logFormat = "log_format"
+            }
+        }
+        do {
+            let body = try typed.decode(Body.self, using: decoder)
+            let configuration = AccessLogConfiguration(
+                name: entry.name,
+                typedConfig: .init(type: typed.typeURL, path: body.path, logFormat: body.logFormat)
+            )
+            return try AccessLogger(configuration)
+        } catch {
+            throw ConfigErrorMapping.map(error, in: typed.value, fallback: typed.mark)
+        }
     }
 
     private func makeChain(_ chain: FilterChainConfig, index: Int, context: FactoryContext) throws -> FilterChainRuntime {

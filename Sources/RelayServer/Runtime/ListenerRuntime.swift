@@ -18,6 +18,7 @@ final class ListenerRuntime: Sendable {
     let matcher: FilterChainMatcher
     let defaultChain: FilterChainRuntime?
     let bufferLimit: Int
+    let accessLoggers: [AccessLogger]
     let logger: Logger
 
     init(
@@ -33,6 +34,7 @@ final class ListenerRuntime: Sendable {
         matcher: FilterChainMatcher,
         defaultChain: FilterChainRuntime?,
         bufferLimit: Int,
+        accessLoggers: [AccessLogger],
         logger: Logger
     ) {
         self.name = name
@@ -47,6 +49,7 @@ final class ListenerRuntime: Sendable {
         self.matcher = matcher
         self.defaultChain = defaultChain
         self.bufferLimit = bufferLimit
+        self.accessLoggers = accessLoggers
         self.logger = logger
     }
 
@@ -55,8 +58,10 @@ final class ListenerRuntime: Sendable {
         let socket = AcceptedSocket(localAddress: channel.localAddress, remoteAddress: channel.remoteAddress)
         let phase = ListenerFilterPhase(listener: self, socket: socket, dispatcher: Dispatcher(eventLoop: channel.eventLoop))
         let stats = self.stats
+        let accessLoggers = self.accessLoggers
         return ConnectionChannelHandler(accepting: phase) { connection in
             guard let connection else { return }
+            for logger in accessLoggers { logger.log(connection) }
             stats.connectionsActive.decrement()
             stats.connectionsDestroyed.increment()
             let elapsed = connection.dispatcher.now - connection.streamInfo.startTime
@@ -94,6 +99,16 @@ final class ListenerRuntime: Sendable {
                 "closing connection: no matching filter chain",
                 metadata: ["remote": "\(socket.remoteAddress.map { "\($0)" } ?? "-")", "sni": "\(socket.requestedServerName)"]
             )
+            if !accessLoggers.isEmpty {
+                let record = AccessLogRecord(
+                    refusedFrom: socket.remoteAddress,
+                    to: socket.localAddress,
+                    requestedServerName: socket.requestedServerName,
+                    responseFlags: .noRoute,
+                    details: "filter_chain_not_found"
+                )
+                for logger in accessLoggers { logger.log(record) }
+            }
             handler.rejectSocket()
             return
         }
