@@ -257,7 +257,8 @@ struct ConfigurationBuilder {
             loadBalancer: LoadBalancer(policy: policy),
             discovery: discovery,
             transportSocketFactory: transport,
-            upstreamFilters: filters
+            upstreamFilters: filters,
+            logger: logger
         )
     }
 

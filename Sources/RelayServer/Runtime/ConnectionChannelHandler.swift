@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -42,12 +43,14 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
     private var sawError = false
     private var closeMode: TransportCloseMode?
     private let onClose: ((NetworkConnection?) -> Void)?
+    private let logger: Logger
     private var onTransportReady: ((NetworkConnection) -> Void)?
     private var onTransportFailed: ((String) -> Void)?
 
     /// A downstream handler that first runs listener filters.
-    init(accepting phase: ListenerFilterPhase, onClose: @escaping (NetworkConnection?) -> Void) {
+    init(accepting phase: ListenerFilterPhase, logger: Logger, onClose: @escaping (NetworkConnection?) -> Void) {
         self.phase = .accepting(phase)
+        self.logger = logger
         self.onClose = onClose
     }
 
@@ -56,9 +59,11 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
     init(
         upstreamReady ready: @escaping (NetworkConnection) -> Void,
         failed: @escaping (String) -> Void,
+        logger: Logger,
         onClose: @escaping (NetworkConnection?) -> Void
     ) {
         self.phase = .connected
+        self.logger = logger
         self.onTransportReady = ready
         self.onTransportFailed = failed
         self.onClose = onClose
@@ -320,6 +325,10 @@ extension ConnectionChannelHandler: TransportSocketCallbacks {
     }
 
     func transportSocketFailed(_ reason: String) {
+        logger.debug(
+            "transport socket failed; closing",
+            metadata: ["reason": "\(reason)", "remote": "\(context?.channel.remoteAddress.map { "\($0)" } ?? "-")"]
+        )
         if let failed = onTransportFailed {
             onTransportFailed = nil
             onTransportReady = nil

@@ -59,7 +59,7 @@ final class ListenerRuntime: Sendable {
         let phase = ListenerFilterPhase(listener: self, socket: socket, dispatcher: Dispatcher(eventLoop: channel.eventLoop))
         let stats = self.stats
         let accessLoggers = self.accessLoggers
-        return ConnectionChannelHandler(accepting: phase) { connection in
+        return ConnectionChannelHandler(accepting: phase, logger: logger) { connection in
             guard let connection else { return }
             for logger in accessLoggers { logger.log(connection) }
             stats.connectionsActive.decrement()

@@ -33,6 +33,7 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
     let discovery: Discovery
     let transportSocketFactory: (any TransportSocketFactory)?
     let upstreamFilters: [PreparedNetworkFilter]
+    let logger: Logger
     private let activeConnections = Atomic<Int>(0)
 
     init(
@@ -41,9 +42,11 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         loadBalancer: LoadBalancer,
         discovery: Discovery,
         transportSocketFactory: (any TransportSocketFactory)?,
-        upstreamFilters: [PreparedNetworkFilter]
+        upstreamFilters: [PreparedNetworkFilter],
+        logger: Logger
     ) {
         self.info = info
+        self.logger = logger
         self.hosts = HostSet(hosts)
         self.loadBalancer = loadBalancer
         self.discovery = discovery

@@ -79,6 +79,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
                 host.stats.connectFailures.increment()
                 fail(.handshakeFailure)
             },
+            logger: cluster.logger,
             onClose: { [self] connection in closed(connection) }
         )
         let streamInfo = StreamInfo(startTime: downstream.dispatcher.now)
