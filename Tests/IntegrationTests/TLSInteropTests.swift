@@ -84,6 +84,62 @@ struct TLSInteropTests {
         await backend.stop()
     }
 
+    @Test func relayOriginatesTLSWithSNIAndALPNToOpensslServer() async throws {
+        let certs = try TestCertificates()
+        let port = try await OpenSSLCLI.freePort()
+        // s_server answers each line reversed and exits after two connections (a readiness
+        // probe and Relay's), printing the ALPN it saw.
+        let server = Task.detached {
+            try OpenSSLCLI.run(
+                [
+                    "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certs.path("mongodb.crt"), "-key",
+                    certs.path("mongodb.key"), "-alpn", "h2", "-rev", "-tlsextdebug", "-naccept", "2",
+                ],
+                timeout: 20
+            )
+        }
+        #expect(try await OpenSSLCLI.waitUntilListening(port: port))
+        let yaml = """
+            static_resources:
+              listeners:
+              - name: plain
+                address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.tcp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                      stat_prefix: out
+                      cluster: tls_upstream
+              clusters:
+              - name: tls_upstream
+                connect_timeout: 2s
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                    sni: test.example
+                    common_tls_context:
+                      alpn_protocols: [h2, istio]
+                      validation_context:
+                        trusted_ca: { filename: \(certs.path("ca.crt")) }
+                load_assignment:
+                  cluster_name: tls_upstream
+                  endpoints:
+                  - lb_endpoints:
+                    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(port) } } }
+            """
+        let relay = try await RunningRelay.start(yaml: yaml)
+        let reply = try await TestClient.exchange(port: relay.port("plain"), payload: ByteBuffer(string: "hello\n"), group: Self.group)
+        #expect(String(buffer: reply) == "olleh\n")
+        let log = try await server.value.output
+        #expect(log.contains("ALPN protocols advertised by the client: h2, istio"), "\(log)")
+        #expect(log.contains("ALPN protocols selected: h2"))
+        #expect(log.contains("test.exampl"), "SNI in the ClientHello")
+        #expect(relay.counter("cluster.tls_upstream.ssl.handshake") == 1)
+        await relay.stop()
+    }
+
     /// Runs s_client with the given extra arguments (`@CERTS@` = this test's certificate
     /// directory) against a mutual-TLS listener; expects exactly one `stat` and no traffic.
     func rejectedClient(
