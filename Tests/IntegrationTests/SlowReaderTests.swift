@@ -31,9 +31,12 @@ struct SlowReaderTests {
             .connect(host: "127.0.0.1", port: relay.port("front"))
             .get()
 
-        // The backend writes until every buffer on the way is full, then stalls.
+        // The backend writes until every buffer on the way is full, then stalls: the proxy
+        // paused reading and the count stopped moving for 50 checks (≥ 0.5 s).
         let stalled = try await eventually(timeout: .seconds(30)) {
-            flood.counter.stalledFor(checks: 50)
+            let moving = !flood.counter.stalledFor(checks: 50)
+            return !moving && flood.counter.bytes.load(ordering: .relaxed) > 0
+                && relay.counter("cluster.backend.upstream_flow_control_paused_reading_total") >= 1
         }
         let written = flood.counter.bytes.load(ordering: .relaxed)
         let rssStalled = residentSetKiB()
