@@ -56,13 +56,14 @@ struct TLSMutualRejectionTests {
     }
 
     /// No byte reached the backend and the upstream connection is gone. As in Envoy (without
-    /// tcp_proxy's `upstream_connect_mode`), tcp_proxy opens the upstream connection when the
-    /// downstream connection is accepted, before the TLS handshake ends, so the backend does
-    /// see one connection, which carries nothing and is closed with the downstream.
+    /// tcp_proxy's `upstream_connect_mode`), tcp_proxy starts the upstream connection when the
+    /// downstream connection is accepted, before the TLS handshake ends, so the backend may
+    /// see one connection (depending on how far the connect got before the rejection), which
+    /// carries nothing and is closed with the downstream.
     static func expectNothingReachedTheBackend(_ setup: Setup) async throws {
         #expect(setup.backend.received.isEmpty)
         #expect(setup.backend.connections <= 1)
-        #expect(setup.relay.counter("cluster.backend.upstream_cx_total") == UInt64(setup.backend.connections))
+        #expect(setup.relay.counter("cluster.backend.upstream_cx_total") <= 1)
         #expect(try await eventually { setup.relay.gauge("cluster.backend.upstream_cx_active") == 0 })
         #expect(setup.relay.counter("tcp.backend.downstream_cx_rx_bytes_total") == 0)
         #expect(setup.ssl("handshake") == 0)

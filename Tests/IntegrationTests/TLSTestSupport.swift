@@ -35,9 +35,10 @@ final class OpenSSLTool: Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    /// Writes `text` to the tool's stdin.
+    /// Writes `text` to the tool's stdin; ignored when the tool has already exited (a broken
+    /// pipe: a rejected s_client may be gone before the test writes).
     func send(_ text: String) {
-        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
     }
 
     /// Closes the tool's stdin (s_client then closes the connection and exits).
