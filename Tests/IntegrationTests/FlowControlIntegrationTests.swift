@@ -14,7 +14,8 @@ struct FlowControlIntegrationTests {
         )
         let client = try await ClientBootstrap(group: Self.group)
             .connect(host: "127.0.0.1", port: relay.port("front")).get()
-        try await client.writeAndFlush(ByteBuffer(string: "then silence")).get()
+        // Under load the timeout may already have closed the connection: the write is optional.
+        try? await client.writeAndFlush(ByteBuffer(string: "then silence")).get()
         try await client.closeFuture.get()
         #expect(relay.counter("tcp.front.idle_timeout") == 1)
         await relay.stop()
