@@ -6,7 +6,6 @@ import Synchronization
 /// find nothing; at run time it forwards to the real manager.
 final class DeferredClusterManager: ClusterManager, Sendable {
     private let target = Mutex<RuntimeClusterManager?>(nil)
-    private let clusterNames = Mutex<Set<String>>([])
 
     func set(_ manager: RuntimeClusterManager) {
         target.withLock { $0 = manager }

@@ -224,10 +224,6 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
             pendingRead = true
         }
     }
-
-    func setReadEnabledDuringAccept(_ enabled: Bool) {
-        setReadEnabled(enabled)
-    }
 }
 
 @available(*, unavailable)
