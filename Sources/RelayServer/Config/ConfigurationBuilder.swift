@@ -41,9 +41,17 @@ struct ConfigurationBuilder {
     let node: ConfigNode
     let registry: FilterRegistry
     let logger: Logger
-    let stats = StatsStore()
+    let stats: StatsStore
     let decoder = ConfigDecoder()
     let clusterManagerReference = DeferredClusterManager()
+
+    init(bootstrap: Bootstrap, node: ConfigNode, registry: FilterRegistry, logger: Logger) throws {
+        self.bootstrap = bootstrap
+        self.node = node
+        self.registry = registry
+        self.logger = logger
+        self.stats = try StatsStore(bootstrap.statsConfig)
+    }
 
     func build() throws -> ServerConfiguration {
         let localInfo = makeLocalInfo()
@@ -165,7 +173,7 @@ struct ConfigurationBuilder {
     // MARK: - Clusters
 
     private func makeCluster(_ config: ClusterConfig, localInfo: LocalInfo) throws -> RuntimeCluster {
-        let scope = stats.root.scope("cluster", taggedValue: config.statName, tagName: "envoy.cluster_name")
+        let scope = stats.root.scope("cluster").scope(config.statName)
         guard config.connectTimeout.isPositive else {
             throw ConfigError("connect_timeout must be greater than 0s", at: config.mark)
         }
@@ -282,11 +290,14 @@ struct ConfigurationBuilder {
         let statPrefix: String
         let scope: StatsScope
         if config.statPrefix.isEmpty {
-            statPrefix = String("\(address.ipAddress ?? "unknown")_\(address.port ?? 0)".map { $0 == ":" ? "_" : $0 })
-            scope = stats.root.scope("listener", taggedValue: statPrefix, tagName: "envoy.listener_address")
+            // Envoy's `<ip>_<port>`, IPv6 in brackets (`[__1]_15001`): the address with ':' as '_'.
+            let ip = address.ipAddress ?? "unknown"
+            let host = ip.contains(":") ? "[\(ip)]" : ip
+            statPrefix = String("\(host)_\(address.port ?? 0)".map { $0 == ":" ? "_" : $0 })
+            scope = stats.root.scope("listener").scope(statPrefix)
         } else {
             statPrefix = config.statPrefix
-            scope = stats.root.scope("listener", taggedValue: statPrefix, tagName: "envoy.listener_stat_prefix")
+            scope = stats.root.scope("listener").scope(statPrefix)
         }
         let name = config.name.isEmpty ? "listener_\(index)_\(statPrefix)" : config.name
         let listenerContext = context(scope: scope, listener: config)
