@@ -54,6 +54,7 @@ struct ConfigurationBuilder {
     }
 
     func build() throws -> ServerConfiguration {
+        try UnsupportedFields(logger: logger).check(bootstrap)
         let localInfo = makeLocalInfo()
         var clusters: [RuntimeCluster] = []
         var seen: Set<String> = []
@@ -173,6 +174,7 @@ struct ConfigurationBuilder {
     // MARK: - Clusters
 
     private func makeCluster(_ config: ClusterConfig, localInfo: LocalInfo) throws -> RuntimeCluster {
+        try UnsupportedFields(logger: logger).check(config)
         let scope = stats.root.scope("cluster").scope(config.statName)
         guard config.connectTimeout.isPositive else {
             throw ConfigError("connect_timeout must be greater than 0s", at: config.mark)
@@ -266,7 +268,8 @@ struct ConfigurationBuilder {
             discovery: discovery,
             transportSocketFactory: transport,
             upstreamFilters: filters,
-            logger: logger
+            logger: logger,
+            socketOptions: SocketOptionPlan.cluster(config)
         )
     }
 
@@ -286,6 +289,7 @@ struct ConfigurationBuilder {
     // MARK: - Listeners
 
     private func makeListener(_ config: ListenerConfig, index: Int, localInfo: LocalInfo) throws -> ListenerRuntime {
+        try UnsupportedFields(logger: logger).check(config)
         let address = try socketAddress(config.address, what: "listener address")
         let statPrefix: String
         let scope: StatsScope
@@ -352,7 +356,9 @@ struct ConfigurationBuilder {
             defaultChain: defaultChain,
             bufferLimit: Int(config.perConnectionBufferLimitBytes),
             accessLoggers: accessLoggers,
-            logger: logger
+            logger: logger,
+            socketOptions: SocketOptionPlan.listener(config, address: address),
+            backlog: Int32(clamping: config.tcpBacklogSize ?? 1024)
         )
     }
 
