@@ -15,29 +15,7 @@ import Glibc
 @Suite(.timeLimit(.minutes(1)))
 struct SocketOptionsIntegrationTests {
     static func yaml(backend: Int, listenerExtra: String = "", clusterExtra: String = "", top: String = "") -> String {
-        """
-        \(top)
-        static_resources:
-          listeners:
-          - name: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        \(listenerExtra)
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-          clusters:
-          - name: backend
-        \(clusterExtra)
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(backend) } } }
-        """
+        TestBootstrap.tcpProxy(backend: backend, top: top, listener: listenerExtra, cluster: clusterExtra)
     }
 
     private func option(_ channel: any Channel, level: Int32, name: Int32) async throws -> Int {

@@ -11,30 +11,10 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct StatsConfigIntegrationTests {
     static func yaml(backend: Int, statsConfig: String) -> String {
-        """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        stats_config:
-        \(statsConfig)
-        static_resources:
-          listeners:
-          - name: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-          clusters:
-          - name: backend
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(backend) } } }
-        """
+        TestBootstrap.tcpProxy(
+            backend: backend,
+            top: "admin:\n  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }\nstats_config:\n" + statsConfig
+        )
     }
 
     @Test("stats_tags add labels Envoy's way; stats_matcher leaves stats out of every view")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole test suite under a sanitizer, in its own build folder so the normal build
+# stays warm.
+#
+#   usage: Tests/Sanitizers/run.sh thread|address [extra swift test arguments…]
+#
+# thread: data races between event loops, the admin loop and tests (Swift 6's checking covers
+#         the type system; TSan covers what @unchecked Sendable and C code promise).
+# address: use-after-free, overflows and leaks in the OpenSSL/libyaml glue (LeakSanitizer runs
+#         at exit; suppressions for the runtime's one-time allocations live beside this script).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+sanitizer=${1:?usage: $0 thread|address}
+shift
+case "$sanitizer" in
+  thread) export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" ;;
+  address) export ASAN_OPTIONS="detect_leaks=1 ${ASAN_OPTIONS:-}"
+           export LSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/lsan.supp print_suppressions=0 ${LSAN_OPTIONS:-}" ;;
+  *) echo "unknown sanitizer '$sanitizer' (thread or address)" >&2; exit 2 ;;
+esac
+swift build --build-tests --sanitize="$sanitizer" --scratch-path ".build-$sanitizer"
+swift test --skip-build --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" "$@"
