@@ -76,6 +76,9 @@ public final class RelayServer: Sendable {
     /// The process's stats.
     public var stats: StatsStore { configuration.stats }
 
+    /// The worker event loops (for tests that look at per-loop state, such as live objects).
+    package var eventLoops: [any EventLoop] { Array(group.makeIterator()) }
+
     /// Resolves DNS clusters, binds the listeners and the admin server. Returns once
     /// everything accepts connections.
     public func start() async throws {

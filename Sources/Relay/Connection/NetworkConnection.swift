@@ -76,6 +76,7 @@ public final class NetworkConnection {
     private var redispatchPosted = false
     private var closeAfterPendingRead = false
     private var closedHandlers: [() -> Void] = []
+    private let liveObject: LiveObjectToken
 
     /// Creates a connection over `transport`. Call on the connection's event loop.
     public init(
@@ -92,6 +93,7 @@ public final class NetworkConnection {
         self.streamInfo = streamInfo
         self.isUpstream = isUpstream
         self.bufferLimit = bufferLimit
+        self.liveObject = LiveObjectToken(.networkConnection, on: dispatcher.eventLoop)
         self.filterManager = FilterManager(connection: self)
     }
 

@@ -46,17 +46,20 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
     private let logger: Logger
     private var onTransportReady: ((NetworkConnection) -> Void)?
     private var onTransportFailed: ((String) -> Void)?
+    private let liveObject: LiveObjectToken
 
     /// A downstream handler that first runs listener filters.
     init(accepting phase: ListenerFilterPhase, logger: Logger, onClose: @escaping (NetworkConnection?) -> Void) {
         self.phase = .accepting(phase)
         self.logger = logger
         self.onClose = onClose
+        self.liveObject = LiveObjectToken(.channelHandler, on: phase.dispatcher.eventLoop)
     }
 
     /// An upstream handler; its connection is adopted before the channel becomes active.
     /// `ready` is called when TCP (and TLS) are up, `failed` if the transport fails first.
     init(
+        on eventLoop: any EventLoop,
         upstreamReady ready: @escaping (NetworkConnection) -> Void,
         failed: @escaping (String) -> Void,
         logger: Logger,
@@ -67,6 +70,7 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
         self.onTransportReady = ready
         self.onTransportFailed = failed
         self.onClose = onClose
+        self.liveObject = LiveObjectToken(.channelHandler, on: eventLoop)
     }
 
     // MARK: - Building the downstream connection

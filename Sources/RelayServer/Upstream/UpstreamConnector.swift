@@ -16,6 +16,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
     private var timer: DispatcherTimer?
     private var startTime: NIODeadline
     private var released = false
+    private let liveObject: LiveObjectToken
 
     init(cluster: RuntimeCluster, host: HostDescription, downstream: NetworkConnection, callbacks: any UpstreamConnectCallbacks) {
         self.cluster = cluster
@@ -23,6 +24,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
         self.downstream = downstream
         self.callbacks = callbacks
         self.startTime = downstream.dispatcher.now
+        self.liveObject = LiveObjectToken(.upstreamConnector, on: downstream.dispatcher.eventLoop)
     }
 
     func start() {
@@ -73,6 +75,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
     private func install(on channel: any Channel) throws {
         self.channel = channel
         let handler = ConnectionChannelHandler(
+            on: channel.eventLoop,
             upstreamReady: { [self] connection in ready(connection) },
             failed: { [self] _ in
                 cluster.info.stats.upstreamConnectFailures.increment()
