@@ -176,8 +176,8 @@ struct ConnectionLeakTests {
         await silent.stop()
     }
 
-    /// Plain client → Relay A (originates TLS) → Relay B (terminates TLS) → echo: both
-    /// relays free every TLS connection's objects.
+    /// Plain client → Relay A (originates TLS) → Relay B (tls_inspector, terminates TLS) →
+    /// echo: both relays free every TLS connection's objects.
     @Test func tlsShortConnectionsFreeEveryObject() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let certs = try TestCertificates()
@@ -189,8 +189,10 @@ struct ConnectionLeakTests {
                   - name: front
                     stat_prefix: front
                     address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                \(TLSYAML.tlsInspector)
                     filter_chains:
-                    - filters:
+                    - filter_chain_match: { transport_protocol: tls }
+                      filters:
                 \(TLSYAML.tcpProxy("backend"))
                 \(TLSYAML.downstream(certs: certs, requireClientCertificate: true, san: TLSYAML.ratingsSAN))
                   clusters:

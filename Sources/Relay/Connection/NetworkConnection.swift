@@ -40,6 +40,9 @@ public final class NetworkConnection {
     public var host: HostDescription?
     /// Where the connection is in its life.
     public private(set) var state: ConnectionState = .open
+    /// How the connection closed (``ConnectionEvent/localClose`` or
+    /// ``ConnectionEvent/remoteClose``), once it is closed.
+    public private(set) var closeEvent: ConnectionEvent?
     /// Whether a peer FIN is delivered as `endStream` instead of closing the connection.
     public var isHalfCloseEnabled = false
     /// The per-connection filter state (the stream info's).
@@ -205,6 +208,7 @@ public final class NetworkConnection {
     private func finishClose(_ event: ConnectionEvent) {
         guard state != .closed else { return }
         state = .closed
+        closeEvent = event
         readBuffer = nil
         raise(event)
         let handlers = closedHandlers

@@ -135,6 +135,8 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
         finished = true
         timer?.cancel()
         timer = nil
+        // Listener filters keep their callbacks (this object): drop them to end that cycle.
+        filters.removeAll()
         listener.stats.preConnectionsActive.decrement()
     }
 
