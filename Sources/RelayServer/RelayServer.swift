@@ -202,10 +202,20 @@ public final class RelayServer: Sendable {
     {
         let limit = listener.bufferLimit
         let tracker = self.tracker
+        let logger = self.logger
         var bootstrap = ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .serverChannelInitializer { channel in
+                // Out of file descriptors: pause accepting (NIO's backoff), count and log.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: true))
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptErrorHandler(stats: listener.stats, listenerName: listener.name, logger: logger)
+                    )
+                }
+            }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
