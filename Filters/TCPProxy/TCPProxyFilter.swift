@@ -21,6 +21,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
     private var idle: IdleTimeout?
     private var durationTimer: DispatcherTimer?
     private var finished = false
+    private var liveObject: LiveObjectToken?
 
     init(config: TCPProxySharedConfig) {
         self.config = config
@@ -29,6 +30,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
     func initialize(callbacks: any ReadFilterCallbacks) {
         self.callbacks = callbacks
         let connection = callbacks.connection
+        liveObject = LiveObjectToken(.tcpProxyFilter, on: connection.dispatcher.eventLoop)
         connection.addConnectionCallbacks(self)
         connection.isHalfCloseEnabled = true
         connection.readDisable(true)

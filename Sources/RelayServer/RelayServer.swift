@@ -77,6 +77,9 @@ public final class RelayServer: Sendable {
     /// The process's stats.
     public var stats: StatsStore { configuration.stats }
 
+    /// The worker event loops (for tests that look at per-loop state, such as live objects).
+    package var eventLoops: [any EventLoop] { Array(group.makeIterator()) }
+
     /// Resolves DNS clusters, binds the listeners and the admin server. Returns once
     /// everything accepts connections.
     public func start() async throws {
@@ -200,11 +203,21 @@ public final class RelayServer: Sendable {
     {
         let limit = listener.bufferLimit
         let tracker = self.tracker
+        let logger = self.logger
         var bootstrap = ServerBootstrap(group: loop)
             .serverChannelOption(.backlog, value: listener.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .serverChannelInitializer { channel in
+                // Out of file descriptors: pause accepting (NIO's backoff), count and log.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: true))
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptErrorHandler(stats: listener.stats, listenerName: listener.name, logger: logger)
+                    )
+                }
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -40,6 +40,9 @@ public final class NetworkConnection {
     public var host: HostDescription?
     /// Where the connection is in its life.
     public private(set) var state: ConnectionState = .open
+    /// How the connection closed (``ConnectionEvent/localClose`` or
+    /// ``ConnectionEvent/remoteClose``), once it is closed.
+    public private(set) var closeEvent: ConnectionEvent?
     /// Whether a peer FIN is delivered as `endStream` instead of closing the connection.
     public var isHalfCloseEnabled = false
     /// The per-connection filter state (the stream info's).
@@ -76,6 +79,7 @@ public final class NetworkConnection {
     private var redispatchPosted = false
     private var closeAfterPendingRead = false
     private var closedHandlers: [() -> Void] = []
+    private let liveObject: LiveObjectToken
 
     /// Creates a connection over `transport`. Call on the connection's event loop.
     public init(
@@ -92,6 +96,7 @@ public final class NetworkConnection {
         self.streamInfo = streamInfo
         self.isUpstream = isUpstream
         self.bufferLimit = bufferLimit
+        self.liveObject = LiveObjectToken(.networkConnection, on: dispatcher.eventLoop)
         self.filterManager = FilterManager(connection: self)
     }
 
@@ -203,6 +208,7 @@ public final class NetworkConnection {
     private func finishClose(_ event: ConnectionEvent) {
         guard state != .closed else { return }
         state = .closed
+        closeEvent = event
         readBuffer = nil
         raise(event)
         let handlers = closedHandlers

@@ -18,6 +18,12 @@ import Relay
 /// disabled), which is how backpressure reaches the socket. Half-close and flushing closes
 /// are ordered after pending writes with an empty write's promise, so no byte is dropped.
 ///
+/// Lifetime: the pipeline's context holds this handler and this handler holds the context, the
+/// connection and its transport socket; the connection holds this handler as its transport.
+/// All of these links are cut when the socket is gone: when the connection has closed (after
+/// `channelInactive`) and when the pipeline removes the handler (`handlerRemoved`, which also
+/// covers an upstream channel that closed without ever becoming active).
+///
 /// - Note: Confined to its channel's event loop.
 final class ConnectionChannelHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
@@ -42,21 +48,26 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
     private var inputClosed = false
     private var sawError = false
     private var closeMode: TransportCloseMode?
+    /// Whether the socket's end was reported to the listener phase / connection.
+    private var socketEndReported = false
     private let onClose: ((NetworkConnection?) -> Void)?
     private let logger: Logger
     private var onTransportReady: ((NetworkConnection) -> Void)?
     private var onTransportFailed: ((String) -> Void)?
+    private let liveObject: LiveObjectToken
 
     /// A downstream handler that first runs listener filters.
     init(accepting phase: ListenerFilterPhase, logger: Logger, onClose: @escaping (NetworkConnection?) -> Void) {
         self.phase = .accepting(phase)
         self.logger = logger
         self.onClose = onClose
+        self.liveObject = LiveObjectToken(.channelHandler, on: phase.dispatcher.eventLoop)
     }
 
     /// An upstream handler; its connection is adopted before the channel becomes active.
     /// `ready` is called when TCP (and TLS) are up, `failed` if the transport fails first.
     init(
+        on eventLoop: any EventLoop,
         upstreamReady ready: @escaping (NetworkConnection) -> Void,
         failed: @escaping (String) -> Void,
         logger: Logger,
@@ -67,6 +78,7 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
         self.onTransportReady = ready
         self.onTransportFailed = failed
         self.onClose = onClose
+        self.liveObject = LiveObjectToken(.channelHandler, on: eventLoop)
     }
 
     // MARK: - Building the downstream connection
@@ -109,6 +121,15 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The pipeline is torn down (the channel closed). The context holds this handler
+        // strongly, so drop it, or both (and all this handler holds) outlive the channel.
+        self.context = nil
+        // A channel that never became active (a failed or cancelled upstream connect) had no
+        // channelInactive: report its end now.
+        reportSocketEnd()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -188,6 +209,15 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        reportSocketEnd()
+        context.fireChannelInactive()
+    }
+
+    /// The socket is gone: tells the listener phase or the connection, once, and tears the
+    /// connection down when it has closed.
+    private func reportSocketEnd() {
+        guard !socketEndReported else { return }
+        socketEndReported = true
         if case .accepting(let listenerPhase) = phase {
             listenerPhase.socketClosed()
         }
@@ -199,7 +229,6 @@ final class ConnectionChannelHandler: ChannelDuplexHandler {
         let wasConnected: Bool
         if case .connected = phase { wasConnected = true } else { wasConnected = false }
         phase = .closed
-        context.fireChannelInactive()
         guard let connection = self.connection else {
             onClose?(nil)
             return
@@ -259,7 +288,14 @@ extension ConnectionChannelHandler: ConnectionTransport {
     }
 
     func close(_ mode: TransportCloseMode) {
-        guard let context else { return }
+        guard let context else {
+            // The socket is already gone (a connection that stayed open after it to deliver
+            // held bytes): the close is complete as soon as it is asked for.
+            if socketEndReported, let connection, connection.state != .closed {
+                connection.dispatcher.post { connection.transportClosed() }
+            }
+            return
+        }
         if let existing = closeMode, existing != .afterFlush || mode == .afterFlush { return }
         closeMode = mode
         switch mode {

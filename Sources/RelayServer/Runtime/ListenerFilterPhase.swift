@@ -20,11 +20,13 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
     private var finished = false
     private var timer: DispatcherTimer?
     private weak var handler: ConnectionChannelHandler?
+    private let liveObject: LiveObjectToken
 
     init(listener: ListenerRuntime, socket: AcceptedSocket, dispatcher: Dispatcher) {
         self.listener = listener
         self.socket = socket
         self.dispatcher = dispatcher
+        self.liveObject = LiveObjectToken(.listenerFilterPhase, on: dispatcher.eventLoop)
         self.filters = listener.listenerFilters.map { $0.makeFilter() }
     }
 
@@ -133,6 +135,8 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
         finished = true
         timer?.cancel()
         timer = nil
+        // Listener filters keep their callbacks (this object): drop them to end that cycle.
+        filters.removeAll()
         listener.stats.preConnectionsActive.decrement()
     }
 

@@ -161,10 +161,12 @@ final class HandshakeTimeoutWatcher: ConnectionCallbacks {
     private let connection: NetworkConnection
     private let stats: ListenerStats
     private var timer: DispatcherTimer?
+    private let liveObject: LiveObjectToken
 
     init(connection: NetworkConnection, stats: ListenerStats) {
         self.connection = connection
         self.stats = stats
+        self.liveObject = LiveObjectToken(.handshakeTimeoutWatcher, on: connection.dispatcher.eventLoop)
     }
 
     func arm(_ timeout: TimeAmount) {

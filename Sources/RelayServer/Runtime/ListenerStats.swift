@@ -12,6 +12,8 @@ final class ListenerStats: Sendable {
     let listenerFilterRemoteClose: Counter
     let listenerFilterError: Counter
     let transportSocketConnectTimeouts: Counter
+    /// Accepts that failed because the process ran out of file descriptors.
+    let globalConnectionOverflow: Counter
     let connectionLengthMs: Histogram
 
     init(scope: StatsScope) {
@@ -25,6 +27,7 @@ final class ListenerStats: Sendable {
         listenerFilterRemoteClose = scope.counter("downstream_listener_filter_remote_close")
         listenerFilterError = scope.counter("downstream_listener_filter_error")
         transportSocketConnectTimeouts = scope.counter("downstream_cx_transport_socket_connect_timeout")
+        globalConnectionOverflow = scope.counter("downstream_global_cx_overflow")
         connectionLengthMs = scope.histogram("downstream_cx_length_ms")
     }
 }

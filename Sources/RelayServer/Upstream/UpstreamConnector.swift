@@ -3,12 +3,29 @@ import NIOPosix
 import Relay
 import RelayConfig
 
-/// One upstream connect on the downstream connection's event loop: TCP connect with the
-/// cluster's `connect_timeout` (covering the TLS handshake too), the upstream connection
-/// with the cluster's transport socket and upstream filters, and the cluster/host stats.
+/// One upstream connection on the downstream connection's event loop, from connect to close:
+/// TCP connect with the cluster's `connect_timeout` (covering the TLS handshake too), the
+/// upstream connection with the cluster's transport socket and upstream filters, and the
+/// cluster/host stats.
+///
+/// Stats follow Envoy's connection pool: `upstream_cx_total` and `upstream_cx_active` count
+/// from the moment the connect starts; every attempt ends exactly once in
+/// `upstream_cx_destroy` plus `upstream_cx_destroy_local` (Relay closed it: a cancelled
+/// attempt, a connect timeout, a local close) or `upstream_cx_destroy_remote` (the peer or the
+/// network ended it: refused, reset, handshake failure, remote close). So at rest
+/// `total == destroy + active` and `destroy == destroy_local + destroy_remote`.
 ///
 /// - Note: Confined to the downstream connection's event loop.
 final class UpstreamConnector: UpstreamConnectHandle {
+    private enum State {
+        /// Connecting (TCP, then TLS if any).
+        case connecting
+        /// Handed to the caller as a ready connection.
+        case connected
+        /// Ended and accounted for.
+        case destroyed
+    }
+
     private let cluster: RuntimeCluster
     private let host: HostDescription
     private let downstream: NetworkConnection
@@ -16,7 +33,8 @@ final class UpstreamConnector: UpstreamConnectHandle {
     private var channel: (any Channel)?
     private var timer: DispatcherTimer?
     private var startTime: NIODeadline
-    private var released = false
+    private var state = State.connecting
+    private let liveObject: LiveObjectToken
 
     init(cluster: RuntimeCluster, host: HostDescription, downstream: NetworkConnection, callbacks: any UpstreamConnectCallbacks) {
         self.cluster = cluster
@@ -24,28 +42,31 @@ final class UpstreamConnector: UpstreamConnectHandle {
         self.downstream = downstream
         self.callbacks = callbacks
         self.startTime = downstream.dispatcher.now
+        self.liveObject = LiveObjectToken(.upstreamConnector, on: downstream.dispatcher.eventLoop)
     }
 
     func start() {
         let stats = cluster.info.stats
         stats.upstreamConnectionsTotal.increment()
+        stats.upstreamConnectionsActive.increment()
         host.stats.connectionsTotal.increment()
+        host.stats.connectionsActive.increment()
         let dispatcher = downstream.dispatcher
         let loop = dispatcher.eventLoop
         // NIO's own connect timeout covers plain TCP; with TLS the handshake must fit in the
         // same budget, which this timer enforces.
         if cluster.transportSocketFactory != nil {
-            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [self] in
-                timer = nil
-                stats.upstreamConnectTimeouts.increment()
-                fail(.timeout)
+            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [weak self] in
+                guard let self else { return }
+                self.timer = nil
+                self.fail(.timeout)
             }
         }
         let bound = NIOLoopBound(self, eventLoop: loop)
         let limit = cluster.info.perConnectionBufferLimit
         var bootstrap = ClientBootstrap(group: loop)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(cluster.info.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -62,27 +83,23 @@ final class UpstreamConnector: UpstreamConnectHandle {
             bootstrap = bootstrap.channelOption(option.channelOption, value: Int(option.intValue))
         }
         bootstrap.connect(to: host.address).assumeIsolated().whenFailure { [self] error in
-            guard callbacks != nil else { return }
             if case ChannelError.connectTimeout = error {
-                stats.upstreamConnectTimeouts.increment()
                 fail(.timeout)
-                return
+            } else {
+                fail(.connectFailure)
             }
-            stats.upstreamConnectFailures.increment()
-            host.stats.connectFailures.increment()
-            fail(.connectFailure)
         }
     }
 
     private func install(on channel: any Channel) throws {
         self.channel = channel
+        // The handler keeps this connector alive until the channel's pipeline is torn down;
+        // the connector holds the channel only while connecting (to cancel it), so no cycle
+        // outlives the connect.
         let handler = ConnectionChannelHandler(
+            on: channel.eventLoop,
             upstreamReady: { [self] connection in ready(connection) },
-            failed: { [self] _ in
-                cluster.info.stats.upstreamConnectFailures.increment()
-                host.stats.connectFailures.increment()
-                fail(.handshakeFailure)
-            },
+            failed: { [self] _ in fail(.handshakeFailure) },
             logger: cluster.logger,
             onClose: { [self] connection in closed(connection) }
         )
@@ -116,62 +133,86 @@ final class UpstreamConnector: UpstreamConnectHandle {
     private func ready(_ connection: NetworkConnection) {
         timer?.cancel()
         timer = nil
-        guard let callbacks else {
+        guard case .connecting = state, let callbacks else {
             connection.close(.noFlush)
             return
         }
+        state = .connected
         self.callbacks = nil
         let elapsed = downstream.dispatcher.now - startTime
         cluster.info.stats.upstreamConnectMs.record(Double(elapsed.nanoseconds) / 1_000_000)
-        cluster.info.stats.upstreamConnectionsActive.increment()
-        host.stats.connectionsActive.increment()
         connection.localAddress = channel?.localAddress
+        channel = nil
         startTime = downstream.dispatcher.now
         callbacks.upstreamReady(connection, host: host)
     }
 
+    /// The attempt failed before the connection was ready.
     private func fail(_ reason: UpstreamFailureReason) {
+        guard case .connecting = state else { return }
         timer?.cancel()
         timer = nil
+        let stats = cluster.info.stats
+        if reason == .timeout {
+            stats.upstreamConnectTimeouts.increment()
+        } else {
+            stats.upstreamConnectFailures.increment()
+            host.stats.connectFailures.increment()
+        }
+        // A timeout is Relay giving up (a local close, as in Envoy); the rest are the peer's
+        // or the network's doing.
+        destroyed(locally: reason == .timeout)
         let callbacks = self.callbacks
         self.callbacks = nil
         channel?.close(promise: nil)
-        release()
+        channel = nil
         callbacks?.upstreamFailed(reason, host: host)
     }
 
+    /// The upstream channel's connection is gone (`nil`: the channel closed before it had one).
     private func closed(_ connection: NetworkConnection?) {
-        if callbacks != nil {
+        switch state {
+        case .connecting:
             fail(.remoteClose)
-            return
+        case .connected:
+            let stats = cluster.info.stats
+            if let connection {
+                stats.upstreamRxBytesTotal.increment(by: connection.bytesRead)
+                stats.upstreamTxBytesTotal.increment(by: connection.bytesWritten)
+            }
+            let elapsed = downstream.dispatcher.now - startTime
+            stats.upstreamLengthMs.record(Double(elapsed.nanoseconds) / 1_000_000)
+            destroyed(locally: connection?.closeEvent == .localClose)
+            channel = nil
+        case .destroyed:
+            channel = nil
         }
-        guard let connection, !released else {
-            release()
-            return
-        }
+    }
+
+    /// Accounts for the end of this upstream connection, once.
+    private func destroyed(locally: Bool) {
+        guard state != .destroyed else { return }
+        state = .destroyed
         let stats = cluster.info.stats
         stats.upstreamConnectionsActive.decrement()
         host.stats.connectionsActive.decrement()
         stats.upstreamDestroy.increment()
-        stats.upstreamRxBytesTotal.increment(by: connection.bytesRead)
-        stats.upstreamTxBytesTotal.increment(by: connection.bytesWritten)
-        let elapsed = downstream.dispatcher.now - startTime
-        stats.upstreamLengthMs.record(Double(elapsed.nanoseconds) / 1_000_000)
-        release()
-    }
-
-    private func release() {
-        guard !released else { return }
-        released = true
+        if locally {
+            stats.upstreamDestroyLocal.increment()
+        } else {
+            stats.upstreamDestroyRemote.increment()
+        }
         cluster.connectionReleased()
     }
 
     func cancel() {
         callbacks = nil
+        guard case .connecting = state else { return }
         timer?.cancel()
         timer = nil
+        destroyed(locally: true)
         channel?.close(promise: nil)
-        release()
+        channel = nil
     }
 }
 
