@@ -143,10 +143,13 @@ public final class FilterHarness {
     /// The pending connect attempt of `cluster` succeeds: a fresh upstream connection on this
     /// harness's loop is handed to the terminal filter (tcp_proxy), exactly as the server's
     /// cluster manager would, and the loop runs. Returns the upstream end to inspect and drive.
+    ///
+    /// - Throws: ``FilterHarnessError/noPendingConnect(cluster:)`` when nothing is connecting
+    ///   to `cluster` (the terminal filter never got that far).
     @discardableResult
-    public func completeUpstreamConnect(_ cluster: FakeCluster, bufferLimit: Int = 1 << 20) -> FakeUpstream {
+    public func completeUpstreamConnect(_ cluster: FakeCluster, bufferLimit: Int = 1 << 20) throws -> FakeUpstream {
         guard let attempt = cluster.pendingAttempt else {
-            preconditionFailure("cluster '\(cluster.info.name)' has no pending connect attempt")
+            throw FilterHarnessError.noPendingConnect(cluster: cluster.info.name)
         }
         attempt.isAnswered = true
         let upstream = FakeUpstream(cluster: cluster, loop: eventLoop, bufferLimit: bufferLimit)
@@ -157,9 +160,11 @@ public final class FilterHarness {
     }
 
     /// The pending connect attempt of `cluster` fails with `reason`.
-    public func failUpstreamConnect(_ cluster: FakeCluster, reason: UpstreamFailureReason = .connectFailure) {
+    ///
+    /// - Throws: ``FilterHarnessError/noPendingConnect(cluster:)``.
+    public func failUpstreamConnect(_ cluster: FakeCluster, reason: UpstreamFailureReason = .connectFailure) throws {
         guard let attempt = cluster.pendingAttempt else {
-            preconditionFailure("cluster '\(cluster.info.name)' has no pending connect attempt")
+            throw FilterHarnessError.noPendingConnect(cluster: cluster.info.name)
         }
         attempt.isAnswered = true
         attempt.callbacks.upstreamFailed(reason, host: cluster.host)

@@ -61,12 +61,13 @@ final class ProxyFixture {
 
     /// The latest pending attempt of `cluster` succeeds with a fresh upstream connection.
     func upstreamConnects(cluster name: String = "backend", bufferLimit: Int = 1 << 20) {
-        fakeUpstream = harness.completeUpstreamConnect(cluster(name), bufferLimit: bufferLimit)
+        // Every caller connects right after tcp_proxy started an attempt; none pending is a test bug.
+        fakeUpstream = try! harness.completeUpstreamConnect(cluster(name), bufferLimit: bufferLimit)
     }
 
     /// The latest pending attempt of `cluster` fails.
     func upstreamFails(_ reason: UpstreamFailureReason = .connectFailure, cluster name: String = "backend") {
-        harness.failUpstreamConnect(cluster(name), reason: reason)
+        try! harness.failUpstreamConnect(cluster(name), reason: reason)
     }
 
     // MARK: - Upstream peer

@@ -78,7 +78,7 @@ import Testing
         #expect(chain.front.seen.map(\.data) == ["ab", "abcd-rest"])
         #expect(chain.clusters["other"].connectCalls == 1)
         #expect(chain.backend.connectCalls == 0)
-        let upstream = chain.harness.completeUpstreamConnect(chain.clusters["other"])
+        let upstream = try chain.harness.completeUpstreamConnect(chain.clusters["other"])
         #expect(upstream.receivedString == "abcd-rest")
     }
 
@@ -92,7 +92,7 @@ import Testing
         chain.harness.receive("abc")
         chain.harness.receiveEndOfStream()
         chain.front.callbacks.continueReading()
-        let upstream = chain.harness.completeUpstreamConnect(chain.backend)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(upstream.receivedString == "abc")
         #expect(upstream.receivedEndOfStream)
         upstream.sendEndOfStream()
@@ -111,7 +111,7 @@ import Testing
         #expect(chain.front.seen.last?.endStream == true)
         release = true
         chain.front.callbacks.continueReading()
-        let upstream = chain.harness.completeUpstreamConnect(chain.backend)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(upstream.receivedString == "xy")
         #expect(upstream.receivedEndOfStream)
     }
@@ -120,7 +120,7 @@ import Testing
         let chain = try Chain()
         chain.harness.receive("q")
         chain.harness.receiveEndOfStream()
-        let upstream = chain.harness.completeUpstreamConnect(chain.backend)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(upstream.receivedString == "q")
         #expect(upstream.receivedEndOfStream)
         #expect(chain.front.seen.filter(\.endStream).count == 1)
@@ -141,7 +141,7 @@ import Testing
         #expect(chain.harness.transport.isReadEnabled == false)
         chain.harness.receive("KLM")
         chain.harness.receiveEndOfStream()
-        let upstream = chain.harness.completeUpstreamConnect(chain.backend)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(chain.harness.transport.isReadEnabled)
         #expect(upstream.receivedString == "0123456789abcdefghijKLM")
         #expect(upstream.receivedEndOfStream)
@@ -154,7 +154,7 @@ import Testing
         #expect(chain.harness.transport.isReadEnabled)
         chain.harness.receive("cd")
         #expect(chain.harness.transport.isReadEnabled == false)
-        let upstream = chain.harness.completeUpstreamConnect(chain.backend)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(upstream.receivedString == "abcd")
         #expect(chain.harness.transport.isReadEnabled)
     }
@@ -164,7 +164,7 @@ import Testing
         #expect(chain.harness.transport.isReadEnabled == false)
         chain.harness.receive("early")
         #expect(chain.front.seen.isEmpty)
-        let upstream = chain.harness.completeUpstreamConnect(chain.backend)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(upstream.receivedString == "early")
         #expect(chain.front.seen.map(\.data) == ["early"])
     }
@@ -174,7 +174,7 @@ import Testing
     @Test func filtersInFrontHearWhenTheUpstreamIsReady() throws {
         let chain = try Chain()
         #expect(chain.front.readyHosts.isEmpty)
-        chain.harness.completeUpstreamConnect(chain.backend)
+        try chain.harness.completeUpstreamConnect(chain.backend)
         #expect(chain.front.readyHosts.count == 1)
         #expect(chain.front.readyHosts.first === chain.backend.host)
         #expect(chain.front.callbacks.upstreamHost === chain.backend.host)
@@ -182,7 +182,7 @@ import Testing
 
     @Test func aFailedConnectIsNotAnUpstreamReady() throws {
         let chain = try Chain()
-        chain.harness.failUpstreamConnect(chain.backend)
+        try chain.harness.failUpstreamConnect(chain.backend)
         #expect(chain.front.readyHosts.isEmpty)
         #expect(chain.harness.connection.state == .closed)
     }

@@ -47,7 +47,7 @@ import Testing
         chain.harness.receive("BETA hello")
         #expect(chain.beta.connectCalls == 1)
         #expect(chain.alpha.connectCalls == 0)
-        let upstream = chain.harness.completeUpstreamConnect(chain.beta)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.beta)
         #expect(upstream.receivedString == "BETA hello")
         chain.harness.receive(" more")
         #expect(upstream.receivedString == "BETA hello more")
@@ -63,7 +63,7 @@ import Testing
         #expect(chain.alpha.connectCalls == 0)
         chain.harness.receive("A!")
         #expect(chain.alpha.connectCalls == 1)
-        let upstream = chain.harness.completeUpstreamConnect(chain.alpha)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.alpha)
         #expect(upstream.receivedString == "ALFA!")
     }
 
@@ -72,7 +72,7 @@ import Testing
         chain.harness.receive("BETA")
         chain.harness.receiveEndOfStream()
         #expect(chain.harness.connection.state == .open)
-        let upstream = chain.harness.completeUpstreamConnect(chain.beta)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.beta)
         #expect(upstream.receivedString == "BETA")
         #expect(upstream.receivedEndOfStream)
         // The echo server answers and half-closes too: everything is written, then both close.
@@ -89,7 +89,7 @@ import Testing
         chain.harness.connection.transportRead(ByteBuffer(string: "ALFAxyz"))
         chain.harness.connection.transportReadEOF()
         chain.harness.drain()
-        let upstream = chain.harness.completeUpstreamConnect(chain.alpha)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.alpha)
         #expect(upstream.receivedString == "ALFAxyz")
         #expect(upstream.receivedEndOfStream)
     }
@@ -98,7 +98,7 @@ import Testing
         let chain = try Chain(routerYAML: Self.routerYAML + "\ndefault_cluster: beta")
         chain.harness.receive("AL")
         chain.harness.receiveEndOfStream()
-        let upstream = chain.harness.completeUpstreamConnect(chain.beta)
+        let upstream = try chain.harness.completeUpstreamConnect(chain.beta)
         #expect(upstream.receivedString == "AL")
         #expect(upstream.receivedEndOfStream)
     }
