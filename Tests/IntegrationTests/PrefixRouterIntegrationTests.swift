@@ -1,8 +1,11 @@
 import BundledFilters
 import ExampleFilters
+import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Relay
+import RelayServer
 import Testing
 
 /// The sniff-then-route example (`example.prefix_router` in front of tcp_proxy) through the
@@ -127,6 +130,19 @@ struct PrefixRouterIntegrationTests {
         #expect(setup.relay.counter("prefix_router.sniff.no_route") == 1)
         #expect(setup.relay.counter("cluster.alpha.upstream_cx_total") == 0)
         await setup.stop()
+    }
+
+    @Test func theExampleProxyBootstrapLoadsWithTheExampleFilters() throws {
+        let path = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/ExampleProxy/example-proxy.yaml").path
+        var registry = FilterRegistry.bundled
+        registry.register(ConnectionLimitFilter.Factory())
+        registry.register(PrefixRouterFilter.Factory())
+        var logger = Logger(label: "example-proxy-test")
+        logger.logLevel = .critical
+        let configuration = try ServerConfiguration.load(path: path, registry: registry, logger: logger)
+        _ = configuration
     }
 
     @Test func twoHundredConcurrentConnectionsAreRoutedAndByteExact() async throws {

@@ -111,6 +111,19 @@ import Testing
         #expect(chain.counter("prefix_router.sniff.no_route") == 1)
     }
 
+    @Test func customStatsAppearInTextAndPrometheusExposition() throws {
+        let chain = try Chain()
+        chain.harness.receive("BETA")
+        let snapshot = chain.clusters.stats.snapshot()
+        #expect(snapshot.renderText().contains("prefix_router.sniff.routed: 1\n"))
+        let prometheus = snapshot.renderPrometheus()
+        #expect(prometheus.contains("# TYPE envoy_prefix_router_routed_total counter\n"), "\(prometheus)")
+        #expect(prometheus.contains("envoy_prefix_router_routed_total{prefix_router_prefix=\"sniff\"} 1\n"), "\(prometheus)")
+        // `/stats/prometheus?naming=envoy`: Envoy's exact names, no `_total`.
+        let envoyNamed = snapshot.renderPrometheus(naming: .envoy)
+        #expect(envoyNamed.contains("envoy_prefix_router_routed{prefix_router_prefix=\"sniff\"} 1\n"), "\(envoyNamed)")
+    }
+
     @Test func configErrorsNameTheField() {
         let context = FactoryContext.testing(clusters: ["alpha"])
         #expect(throws: FilterConfigError.self) {
