@@ -164,6 +164,9 @@ struct HalfCloseTests {
         #expect(harness.forwardedString == "abcd")
         #expect(harness.forwardedEndStream)
         #expect(harness.connection.state == .open)
+        // The connection delivered end of stream once; B also saw it in A's continueReading() pass.
+        #expect(filters[0].dataCalls.filter(\.endStream).count == 1)
+        #expect(filters[1].dataCalls.filter(\.endStream).count == 2)
     }
 
     @Test("on: a FIN that arrives while reading is disabled is delivered when reading resumes")
