@@ -18,7 +18,7 @@ public struct TCPProxyStats: Sendable {
     /// Creates the stats under `tcp.<statPrefix>.` with the prefix extracted as
     /// `envoy.tcp_prefix`.
     public init(stats: StatsStore, statPrefix: String) {
-        let scope = stats.root.scope("tcp", taggedValue: statPrefix, tagName: "envoy.tcp_prefix")
+        let scope = stats.root.scope("tcp").scope(statPrefix)
         downstreamConnectionsTotal = scope.counter("downstream_cx_total")
         downstreamNoRoute = scope.counter("downstream_cx_no_route")
         downstreamTxBytesTotal = scope.counter("downstream_cx_tx_bytes_total")

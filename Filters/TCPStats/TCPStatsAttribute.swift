@@ -14,8 +14,9 @@ import Relay
 /// | --- | --- |
 /// | `"text"` or `'text'` | the literal (escapes `\\`, `\"`, `\'`) |
 /// | `filter_state.downstream_peer.FIELD`, `downstream_peer.FIELD` | the downstream peer's field |
-/// | `filter_state.upstream_peer.FIELD`, `upstream_peer.FIELD` | the upstream peer's field |
-/// | `….labels['KEY']` (either peer) | one of the peer's additional labels |
+/// | `filter_state.upstream_peer.FIELD`, `upstream_peer.FIELD` | `upstream_peer` in the **downstream** connection's filter state |
+/// | `upstream_filter_state.upstream_peer.FIELD` | the upstream peer the upstream metadata exchange published |
+/// | `….labels['KEY']` (any peer) | one of the peer's additional labels |
 /// | `node.metadata['KEY']` | local node metadata (a string value) |
 /// | `source.address`, `source.port` | the downstream peer address (`ip:port`) / port |
 /// | `destination.address`, `destination.port` | the address the downstream connected to |
@@ -29,6 +30,12 @@ import Relay
 /// Peer FIELDs: `workload`, `name`, `namespace`, `cluster`, `service` (canonical name),
 /// `revision` (canonical revision), `app`, `version`, `identity`, `type`, `region`,
 /// `availability_zone`.
+///
+/// As in Envoy's CEL, `filter_state` is the downstream connection's filter state and
+/// `upstream_filter_state` the upstream connection's. The upstream metadata-exchange filter
+/// publishes `upstream_peer` on the upstream connection, so on a client sidecar
+/// `filter_state.upstream_peer.*` is `unknown` and `upstream_filter_state.upstream_peer.*` has
+/// the value (the standard `destination_*` labels read the upstream peer either way).
 ///
 /// As in Istio, a value that does not exist (no peer, a peer field that is empty, no TLS, an
 /// unknown node metadata key) evaluates to `unknown`.
@@ -103,6 +110,8 @@ public enum TCPStatsAttribute: Hashable, Sendable, CustomStringConvertible {
     case literal(String)
     /// A field of a published peer.
     case peer(PeerSide, PeerField)
+    /// `upstream_filter_state.<peer>.FIELD`: a peer in the upstream connection's filter state.
+    case upstreamFilterStatePeer(PeerSide, PeerField)
     /// `node.metadata['KEY']`.
     case nodeMetadata(String)
     /// `<endpoint>.address`.
@@ -159,6 +168,7 @@ public enum TCPStatsAttribute: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .literal(let text): "\"" + text.replacingBackslashAndQuote + "\""
         case .peer(let side, let field): "filter_state.\(side.rawValue).\(field.pathText)"
+        case .upstreamFilterStatePeer(let side, let field): "upstream_filter_state.\(side.rawValue).\(field.pathText)"
         case .nodeMetadata(let key): "node.metadata['\(key)']"
         case .address(let endpoint): "\(endpoint.rawValue).address"
         case .port(let endpoint): "\(endpoint.rawValue).port"
@@ -182,8 +192,12 @@ public enum TCPStatsAttribute: Hashable, Sendable, CustomStringConvertible {
         case .literal(let text):
             return text
         case .peer(let side, let field):
-            let lookup = side == .downstream ? input.downstreamPeer : input.upstreamPeer
+            let lookup = side == .downstream ? input.downstreamPeer : input.filterStateUpstreamPeer
             guard let peer = lookup?.metadata else { return nil }
+            return field.value(in: peer)
+        case .upstreamFilterStatePeer(let side, let field):
+            // Only the upstream metadata exchange publishes on the upstream connection.
+            guard side == .upstream, let peer = input.upstreamPeer?.metadata else { return nil }
             return field.value(in: peer)
         case .nodeMetadata(let key):
             if let value = input.localNodeMetadata[key] { return value }
@@ -292,12 +306,24 @@ public enum TCPStatsAttribute: Hashable, Sendable, CustomStringConvertible {
 
     private static func attribute(for path: [String]) -> TCPStatsAttribute? {
         var path = path[...]
-        if path.first == "filter_state", path.count >= 3 { path.removeFirst() }
+        var upstreamFilterState = false
+        if path.first == "filter_state", path.count >= 3 {
+            path.removeFirst()
+        } else if path.first == "upstream_filter_state", path.count >= 3 {
+            path.removeFirst()
+            upstreamFilterState = true
+        }
         if let sideName = path.first, let side = PeerSide(rawValue: sideName) {
             let rest = Array(path.dropFirst())
-            if rest.count == 1, let field = PeerField.byName[rest[0]] { return .peer(side, field) }
-            if rest.count == 2, rest[0] == "labels" { return .peer(side, .label(rest[1])) }
-            return nil
+            let field: PeerField
+            if rest.count == 1, let named = PeerField.byName[rest[0]] {
+                field = named
+            } else if rest.count == 2, rest[0] == "labels" {
+                field = .label(rest[1])
+            } else {
+                return nil
+            }
+            return upstreamFilterState ? .upstreamFilterStatePeer(side, field) : .peer(side, field)
         }
         switch Array(path) {
         case let segments where segments.count == 3 && segments[0] == "node" && segments[1] == "metadata":

@@ -157,7 +157,8 @@ public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
             downstreamRemoteAddress: connection.remoteAddress,
             downstreamLocalAddress: connection.localAddress,
             upstreamHostAddress: host?.address,
-            requestedServerName: connection.requestedServerName
+            requestedServerName: connection.requestedServerName,
+            filterStateUpstreamPeer: connection.filterState[.upstreamPeer]
         )
     }
 

@@ -23,8 +23,13 @@ public struct TCPStatsLabelInput: Sendable {
     public var localNodeMetadata: [String: String]
     /// The downstream peer (`downstream_peer`), or `nil` if nothing was published yet.
     public var downstreamPeer: PeerLookup?
-    /// The upstream peer (`upstream_peer`), or `nil` if nothing was published yet.
+    /// The upstream peer (`upstream_peer`) in the upstream connection's filter state, or `nil`
+    /// if nothing was published yet.
     public var upstreamPeer: PeerLookup?
+    /// `upstream_peer` in the downstream connection's own filter state (CEL
+    /// `filter_state.upstream_peer`); normally absent, as the upstream exchange publishes on the
+    /// upstream connection.
+    public var filterStateUpstreamPeer: PeerLookup?
     /// The downstream connection's TLS identities, or `nil` for plaintext.
     public var downstreamTLS: TCPStatsTLSIdentity?
     /// The upstream connection's TLS identities, or `nil` for plaintext (or no upstream).
@@ -63,8 +68,10 @@ public struct TCPStatsLabelInput: Sendable {
         downstreamRemoteAddress: SocketAddress? = nil,
         downstreamLocalAddress: SocketAddress? = nil,
         upstreamHostAddress: SocketAddress? = nil,
-        requestedServerName: String = ""
+        requestedServerName: String = "",
+        filterStateUpstreamPeer: PeerLookup? = nil
     ) {
+        self.filterStateUpstreamPeer = filterStateUpstreamPeer
         self.reporter = reporter
         self.localNode = localNode
         self.localNodeMetadata = localNodeMetadata

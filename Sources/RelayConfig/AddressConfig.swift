@@ -118,7 +118,11 @@ extension AddressConfig {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             mark = decoder.configMark ?? .file("<unknown>")
-            socketProtocol = try container.decodeIfPresent(SocketProtocol.self, forKey: .socketProtocol) ?? .tcp
+            let socketProtocol = try container.decodeIfPresent(Marked<SocketProtocol>.self, forKey: .socketProtocol)
+            if let socketProtocol, socketProtocol.value == .udp {
+                throw ConfigError("'protocol: UDP' is not supported by Relay; only TCP listeners and clusters exist", at: socketProtocol.mark)
+            }
+            self.socketProtocol = socketProtocol?.value ?? .tcp
             let address = try container.decodeIfPresent(Marked<String>.self, forKey: .address)
             guard let address, !address.value.isEmpty else {
                 throw ConfigError("socket address needs a non-empty 'address'", at: address?.mark ?? mark)

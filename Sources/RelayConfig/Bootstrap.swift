@@ -19,6 +19,8 @@ public struct Bootstrap: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public var statsFlushInterval: ConfigDuration
     /// `layered_runtime`, kept as a node.
     public var layeredRuntime: ConfigNode?
+    /// `stats_config` (Envoy's defaults when absent).
+    public var statsConfig: StatsConfig
     /// Where the document starts.
     public var mark: Mark
 
@@ -27,6 +29,7 @@ public struct Bootstrap: Sendable, Hashable, Decodable, ConfigTypeNaming {
         case staticResources = "static_resources"
         case statsFlushInterval = "stats_flush_interval"
         case layeredRuntime = "layered_runtime"
+        case statsConfig = "stats_config"
     }
 
     /// Decodes from YAML; also rejects duplicate cluster names and duplicate non-empty
@@ -48,6 +51,7 @@ public struct Bootstrap: Sendable, Hashable, Decodable, ConfigTypeNaming {
         }
         statsFlushInterval = flush?.value ?? Self.defaultStatsFlushInterval
         layeredRuntime = try container.decodeIfPresent(ConfigNode.self, forKey: .layeredRuntime)
+        statsConfig = try container.decodeIfPresent(StatsConfig.self, forKey: .statsConfig) ?? StatsConfig()
         try staticResources.checkUniqueNames()
     }
 }

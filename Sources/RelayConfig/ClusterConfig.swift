@@ -88,8 +88,8 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public var metadata: ConfigMetadata?
     /// `typed_extension_protocol_options`, kept as a node.
     public var typedExtensionProtocolOptions: ConfigNode?
-    /// `upstream_connection_options`, kept as a node.
-    public var upstreamConnectionOptions: ConfigNode?
+    /// `upstream_connection_options`.
+    public var upstreamConnectionOptions: UpstreamConnectionOptionsConfig?
     /// `common_lb_config`, kept as a node.
     public var commonLbConfig: ConfigNode?
     /// `outlier_detection`, kept as a node.
@@ -178,7 +178,8 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         metadata = try container.decodeIfPresent(ConfigMetadata.self, forKey: .metadata)
         typedExtensionProtocolOptions =
             try container.decodeIfPresent(ConfigNode.self, forKey: .typedExtensionProtocolOptions)
-        upstreamConnectionOptions = try container.decodeIfPresent(ConfigNode.self, forKey: .upstreamConnectionOptions)
+        upstreamConnectionOptions =
+            try container.decodeIfPresent(UpstreamConnectionOptionsConfig.self, forKey: .upstreamConnectionOptions)
         commonLbConfig = try container.decodeIfPresent(ConfigNode.self, forKey: .commonLbConfig)
         outlierDetection = try container.decodeIfPresent(ConfigNode.self, forKey: .outlierDetection)
         closeConnectionsOnHostHealthFailure =

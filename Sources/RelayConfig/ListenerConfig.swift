@@ -57,12 +57,12 @@ public struct ListenerConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public var trafficDirection: TrafficDirection
     /// `tcp_backlog_size` (nil = system default).
     public var tcpBacklogSize: UInt32?
-    /// `socket_options`, kept as a node.
-    public var socketOptions: ConfigNode?
-    /// `connection_balance_config`, kept as a node.
+    /// `socket_options`, applied to the listening socket.
+    public var socketOptions: [SocketOptionConfig]
+    /// `connection_balance_config`, kept as a node (accepted with a warning).
     public var connectionBalanceConfig: ConfigNode?
-    /// `tcp_keepalive`, kept as a node.
-    public var tcpKeepalive: ConfigNode?
+    /// `tcp_keepalive`: keepalive on the listening socket, inherited by accepted sockets.
+    public var tcpKeepalive: TCPKeepaliveConfig?
     /// `freebind`.
     public var freebind: Bool?
     /// `transparent`.
@@ -136,9 +136,9 @@ public struct ListenerConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         trafficDirection =
             try container.decodeIfPresent(TrafficDirection.self, forKey: .trafficDirection) ?? .unspecified
         tcpBacklogSize = try container.decodeIfPresent(UInt32.self, forKey: .tcpBacklogSize)
-        socketOptions = try container.decodeIfPresent(ConfigNode.self, forKey: .socketOptions)
+        socketOptions = try container.decodeIfPresent([SocketOptionConfig].self, forKey: .socketOptions) ?? []
         connectionBalanceConfig = try container.decodeIfPresent(ConfigNode.self, forKey: .connectionBalanceConfig)
-        tcpKeepalive = try container.decodeIfPresent(ConfigNode.self, forKey: .tcpKeepalive)
+        tcpKeepalive = try container.decodeIfPresent(TCPKeepaliveConfig.self, forKey: .tcpKeepalive)
         freebind = try container.decodeIfPresent(Bool.self, forKey: .freebind)
         transparent = try container.decodeIfPresent(Bool.self, forKey: .transparent)
         ignoreGlobalConnLimit = try container.decodeIfPresent(Bool.self, forKey: .ignoreGlobalConnLimit) ?? false

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Relay
+import RelayConfig
 import Synchronization
 
 #if canImport(Glibc)
@@ -200,7 +201,7 @@ public final class RelayServer: Sendable {
         let limit = listener.bufferLimit
         let tracker = self.tracker
         var bootstrap = ServerBootstrap(group: loop)
-            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.backlog, value: listener.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -218,7 +219,20 @@ public final class RelayServer: Sendable {
                 value: ChannelOptions.Types.WriteBufferWaterMark(low: limit / 2, high: limit)
             )
         }
-        return try await bootstrap.bind(to: address).get()
+        for option in listener.socketOptions where option.state == .prebind {
+            bootstrap = bootstrap.serverChannelOption(option.channelOption, value: Int(option.intValue))
+        }
+        let channel = try await bootstrap.bind(to: address).get()
+        // NIO binds and listens in one step: STATE_BOUND and STATE_LISTENING options follow it.
+        for option in listener.socketOptions where option.state != .prebind {
+            try await channel.setOption(option.channelOption, value: Int(option.intValue)).get()
+        }
+        return channel
+    }
+
+    /// The listening sockets of listener `name`, one per event loop (for tests).
+    package func listenerChannels(named name: String) -> [any Channel] {
+        runtime.withLock { state in state.listenerChannels.filter { $0.name == name }.map(\.channel) }
     }
 
     private func bindAdmin(_ address: SocketAddress) async throws -> any Channel {

@@ -91,7 +91,7 @@ struct AdminIntegrationTests {
         }
         for relay in [mesh.inbound, mesh.outbound] {
             let admin = try #require(relay.server.adminAddress?.port)
-            let text = try await AdminClient.request(port: admin, "/stats/prometheus").body
+            let text = try await AdminClient.request(port: admin, "/stats/prometheus?naming=prometheus").body
             #expect(text.contains("# TYPE istio_tcp_connections_opened_total counter"))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.promtool!)

@@ -114,7 +114,7 @@ struct StatsStoreTests {
         text.split(separator: "\n").map(String.init).filter { $0.hasPrefix(prefix) }
     }
 
-    @Test("one # TYPE line per family, families sorted, samples with extracted labels")
+    @Test("Envoy's order: counters, then gauges, then histograms; one # TYPE line per family, families sorted")
     func prometheusFamilies() {
         let store = StatsStore()
         let backend = store.root.scope("cluster", taggedValue: "backend", tagName: "envoy.cluster_name")
@@ -127,11 +127,11 @@ struct StatsStoreTests {
         let text = store.snapshot().renderPrometheus(naming: .envoy).withoutHelpLines
         #expect(
             text == """
-                # TYPE envoy_cluster_upstream_cx_active gauge
-                envoy_cluster_upstream_cx_active{envoy_cluster_name="backend"} 2
                 # TYPE envoy_cluster_upstream_cx_total counter
                 envoy_cluster_upstream_cx_total{envoy_cluster_name="backend"} 3
                 envoy_cluster_upstream_cx_total{envoy_cluster_name="cache"} 1
+                # TYPE envoy_cluster_upstream_cx_active gauge
+                envoy_cluster_upstream_cx_active{envoy_cluster_name="backend"} 2
                 # TYPE envoy_server_live gauge
                 envoy_server_live{} 1
 
@@ -364,7 +364,7 @@ extension String {
         cluster.counter("upstream_cx_total").increment()
         cluster.gauge("membership_total").set(2)
         cluster.histogram("upstream_cx_connect_ms").record(250)
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .conventional)
         #expect(text.contains("# TYPE envoy_cluster_upstream_cx_connect_fail_total counter"))
         #expect(text.contains("# TYPE envoy_cluster_upstream_cx_total counter"))
         #expect(!text.contains("upstream_cx_total_total"))

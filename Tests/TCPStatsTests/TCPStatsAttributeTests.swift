@@ -79,6 +79,27 @@ struct TCPStatsAttributeTests {
         #expect(try parse("downstream_peer.workload").evaluate(input) == "unknown")
     }
 
+    @Test("filter_state is the downstream connection's, upstream_filter_state the upstream's (Envoy CEL)")
+    func filterStateScopes() throws {
+        // A client sidecar: the upstream exchange published the server (with role=db) on the
+        // upstream connection only.
+        var input = Fixtures.serverInput()
+        var server = Fixtures.serverNode
+        server.additionalLabels = ["role": "db"]
+        input.upstreamPeer = .found(server)
+        #expect(try parse("upstream_filter_state.upstream_peer.labels['role']") == .upstreamFilterStatePeer(.upstream, .label("role")))
+        #expect(try parse("upstream_filter_state.upstream_peer.labels['role']").evaluate(input) == "db")
+        #expect(try parse("upstream_filter_state.upstream_peer.workload").evaluate(input) == server.workloadName)
+        // Istio reports unknown here: the downstream connection's filter state has no upstream_peer.
+        #expect(try parse("filter_state.upstream_peer.labels['role']").evaluate(input) == "unknown")
+        #expect(try parse("upstream_peer.workload").evaluate(input) == "unknown")
+        #expect(try parse("upstream_filter_state.downstream_peer.workload").evaluate(input) == "unknown")
+        input.filterStateUpstreamPeer = .found(server)
+        #expect(try parse("filter_state.upstream_peer.labels['role']").evaluate(input) == "db")
+        #expect(TCPStatsAttribute.upstreamFilterStatePeer(.upstream, .label("role")).description
+            == "upstream_filter_state.upstream_peer.labels['role']")
+    }
+
     @Test("a peer's name is only visible when its cluster is set (Istio's quirk)")
     func nameQuirk() throws {
         var input = Fixtures.serverInput()

@@ -26,7 +26,7 @@ import Testing
         for counter in env.store.snapshot().counters {
             store.counter(counter.name).increment(by: counter.value)
         }
-        let text = store.snapshot().renderPrometheus()
+        let text = store.snapshot().renderPrometheus(naming: .conventional)
         #expect(text.contains("# TYPE istio_tcp_connections_closed_total counter\n"))
 
         let result = try Self.run(try #require(Self.promtool), arguments: ["check", "metrics"], input: text)

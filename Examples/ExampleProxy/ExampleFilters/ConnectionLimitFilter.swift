@@ -93,7 +93,7 @@ extension ConnectionLimitFilter {
         init(config: Config, scope: StatsScope) {
             maxConnections = config.maxConnections
             refusal = config.refusalMessage.map { ByteBuffer(string: $0 + "\n") }
-            let chainScope = scope.scope("connection_limit", taggedValue: config.statPrefix, tagName: "connection_limit_prefix")
+            let chainScope = scope.scope("connection_limit").scope(config.statPrefix)
             stats = Stats(limited: chainScope.counter("limited_connections"), active: chainScope.gauge("active_connections"))
         }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension StatsSnapshot {
     /// Envoy's `/stats` text: `name: value` lines sorted by name; histograms as quantiles.
     /// - Parameters:
@@ -62,40 +68,112 @@ extension StatsSnapshot {
 
     /// How metric names are written in the Prometheus exposition.
     public enum PrometheusNaming: Sendable, Hashable {
-        /// Envoy's names exactly (`envoy_cluster_upstream_cx_connect_fail`, `…_connect_ms`),
-        /// which Prometheus' linter flags (counters without `_total`, `ms` units).
+        /// Exactly what Envoy's `/stats/prometheus` prints (the default): Envoy's names
+        /// (`envoy_cluster_upstream_cx_connect_fail`, `…_connect_ms`), `# TYPE` lines only,
+        /// counters, then gauges, then histograms, each family sorted by name.
         case envoy
         /// Envoy's names adjusted to Prometheus conventions so `promtool check metrics`
-        /// passes: counters end in `_total`, millisecond histograms become `_seconds` with
-        /// their buckets and sums converted, and gauges whose Envoy name ends in `_total`
-        /// are exposed as `untyped`. Istio's metrics are already conventional and unchanged.
+        /// passes (`?naming=prometheus`): `# HELP` lines, counters end in `_total`,
+        /// millisecond histograms become `_seconds` with their buckets and sums converted,
+        /// and gauges whose Envoy name ends in `_total` are exposed as `untyped`. Istio's
+        /// metrics are already conventional and unchanged.
         case conventional
     }
 
-    /// Prometheus text exposition (format 0.0.4): one `# HELP` and one `# TYPE` line per
-    /// metric family, families sorted by name. Envoy stats get the `envoy_` prefix and their
+    /// Prometheus text exposition (format 0.0.4). Envoy stats get the `envoy_` prefix and their
     /// extracted tags as labels; custom-namespace stats (Istio's) keep their own names.
-    public func renderPrometheus(usedOnly: Bool = false, naming: PrometheusNaming = .conventional) -> String {
+    /// - Parameters:
+    ///   - usedOnly: leave out stats that were never updated.
+    ///   - naming: Envoy's exact output (default) or the Prometheus-conventional form.
+    ///   - filter: keep only flat names for which this returns true.
+    public func renderPrometheus(
+        usedOnly: Bool = false,
+        naming: PrometheusNaming = .envoy,
+        filter: (String) -> Bool = { _ in true }
+    ) -> String {
+        switch naming {
+        case .envoy: return renderEnvoyPrometheus(usedOnly: usedOnly, filter: filter)
+        case .conventional: return renderConventionalPrometheus(usedOnly: usedOnly, filter: filter)
+        }
+    }
+
+    /// Envoy's ordering of stat names: token by token (`a.b` before `a-b`, as Envoy's symbol table).
+    static func envoyNameOrder(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.split(separator: ".", omittingEmptySubsequences: false)
+            .lexicographicallyPrecedes(rhs.split(separator: ".", omittingEmptySubsequences: false))
+    }
+
+    /// Groups `stats` into families by tag-extracted name, families and members in Envoy's order.
+    private static func families<Stat>(_ stats: [Stat], name: (Stat) -> StatName) -> [(String, [Stat])] {
+        var groups: [String: [Stat]] = [:]
+        for stat in stats { groups[name(stat).tagExtractedName, default: []].append(stat) }
+        return groups.keys.sorted(by: envoyNameOrder).map { key in
+            (name(groups[key]![0]).prometheusName, groups[key]!.sorted { envoyNameOrder(name($0).name, name($1).name) })
+        }
+    }
+
+    private func renderEnvoyPrometheus(usedOnly: Bool, filter: (String) -> Bool) -> String {
+        var out = ""
+        let counters = self.counters.filter { (!usedOnly || $0.isUsed) && filter($0.name.name) }
+        for (family, members) in Self.families(counters, name: \.name) {
+            out += "# TYPE \(family) counter\n"
+            for counter in members {
+                out += family + "{" + Self.labelList(counter.name.tags) + "} " + String(counter.value) + "\n"
+            }
+        }
+        let gauges = self.gauges.filter { (!usedOnly || $0.isUsed) && filter($0.name.name) }
+        for (family, members) in Self.families(gauges, name: \.name) {
+            out += "# TYPE \(family) gauge\n"
+            for gauge in members {
+                out += family + "{" + Self.labelList(gauge.name.tags) + "} " + String(gauge.value) + "\n"
+            }
+        }
+        let histograms = self.histograms.filter { (!usedOnly || $0.sampleCount > 0) && filter($0.name.name) }
+        for (family, members) in Self.families(histograms, name: \.name) {
+            out += "# TYPE \(family) histogram\n"
+            for histogram in members {
+                let tags = Self.labelList(histogram.name.tags)
+                let bucketTags = tags.isEmpty ? "" : tags + ","
+                for (bound, count) in zip(histogram.bounds, histogram.cumulativeCounts) {
+                    out += family + "_bucket{" + bucketTags + "le=\"" + Self.envoyNumber(bound) + "\"} " + String(count) + "\n"
+                }
+                let total = String(histogram.sampleCount)
+                out += family + "_bucket{" + bucketTags + "le=\"+Inf\"} " + total + "\n"
+                out += family + "_sum{" + tags + "} " + Self.envoyNumber(histogram.sampleSum) + "\n"
+                out += family + "_count{" + tags + "} " + total + "\n"
+            }
+        }
+        return out
+    }
+
+    /// A double as Envoy prints it in Prometheus output (`{:.32g}`).
+    static func envoyNumber(_ value: Double) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let length = withVaList([value]) { vsnprintf(buffer.baseAddress, 64, "%.32g", $0) }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(max(0, min(length, 63)))), as: UTF8.self)
+        }
+    }
+
+    private func renderConventionalPrometheus(usedOnly: Bool, filter: (String) -> Bool) -> String {
         var families: [String: (type: String, help: String, lines: [String])] = [:]
         func add(_ family: String, _ type: String, _ help: String, _ line: String) {
             if families[family] == nil { families[family] = (type, help, []) }
             families[family]!.lines.append(line)
         }
-        let conventional = naming == .conventional
-        for counter in counters where !usedOnly || counter.isUsed {
+        for counter in counters where (!usedOnly || counter.isUsed) && filter(counter.name.name) {
             var family = counter.name.prometheusName
-            if conventional && !family.hasSuffix("_total") { family += "_total" }
+            if !family.hasSuffix("_total") { family += "_total" }
             add(family, "counter", counter.name.tagExtractedName, family + Self.labels(counter.name.tags) + " " + String(counter.value))
         }
-        for gauge in gauges where !usedOnly || gauge.isUsed {
+        for gauge in gauges where (!usedOnly || gauge.isUsed) && filter(gauge.name.name) {
             let family = gauge.name.prometheusName
-            let type = conventional && family.hasSuffix("_total") ? "untyped" : "gauge"
+            let type = family.hasSuffix("_total") ? "untyped" : "gauge"
             add(family, type, gauge.name.tagExtractedName, family + Self.labels(gauge.name.tags) + " " + String(gauge.value))
         }
-        for histogram in histograms where !usedOnly || histogram.sampleCount > 0 {
+        for histogram in histograms where (!usedOnly || histogram.sampleCount > 0) && filter(histogram.name.name) {
             var family = histogram.name.prometheusName
             var scale = 1.0
-            if conventional && family.hasSuffix("_ms") {
+            if family.hasSuffix("_ms") {
                 family = String(family.dropLast(3)) + "_seconds"
                 scale = 0.001
             }
@@ -118,6 +196,11 @@ extension StatsSnapshot {
             for line in family.lines { out += line + "\n" }
         }
         return out
+    }
+
+    /// `name="value",…` without braces, Envoy's `formattedTags`.
+    private static func labelList(_ tags: [StatTag]) -> String {
+        tags.map { StatName.sanitize($0.name) + "=\"" + escapeLabelValue($0.value) + "\"" }.joined(separator: ",")
     }
 
     private static func labels(_ tags: [StatTag]) -> String {

@@ -10,44 +10,75 @@ public final class StatsStore: Sendable {
         var counters: [String: Counter] = [:]
         var gauges: [String: Gauge] = [:]
         var histograms: [String: Histogram] = [:]
+        /// Stats the inclusion rule leaves out: they work but are never shown.
+        var hiddenCounters: [String: Counter] = [:]
+        var hiddenGauges: [String: Gauge] = [:]
+        var hiddenHistograms: [String: Histogram] = [:]
     }
 
     private let state = Mutex(State())
+    /// How Envoy-namespace names become tag-extracted names and tags.
+    public let tagProducer: StatTagProducer
+    /// Which stats are kept.
+    public let inclusion: StatsInclusion
 
-    /// Creates an empty store.
-    public init() {}
+    /// Creates an empty store with Envoy's default tag rules that keeps every stat.
+    public convenience init() {
+        self.init(tagProducer: .envoyDefault, inclusion: .all)
+    }
+
+    /// Creates an empty store (the bootstrap's `stats_config`).
+    /// - Parameters:
+    ///   - tagProducer: tag extraction for Envoy-namespace stats (`stats_tags`, `use_all_default_tags`).
+    ///   - inclusion: which stats are kept (`stats_matcher`).
+    public init(tagProducer: StatTagProducer, inclusion: StatsInclusion) {
+        self.tagProducer = tagProducer
+        self.inclusion = inclusion
+    }
 
     /// The root scope (no prefix).
     public var root: StatsScope { StatsScope(store: self) }
 
+    /// `name` with Envoy's tags extracted from its flat name. A name that already carries
+    /// tags (a custom namespace, or a scope made with `scope(_:taggedValue:tagName:)`) keeps them.
+    private func extracted(_ name: StatName) -> StatName {
+        guard name.namespace == .envoy, name.tags.isEmpty, name.tagExtractedName == name.name else { return name }
+        let (tagExtractedName, tags) = tagProducer.produce(name.name)
+        return StatName(name: name.name, tagExtractedName: tagExtractedName, tags: tags)
+    }
+
+    private func lookupOrCreate<Stat: Sendable>(
+        _ name: StatName,
+        _ shown: WritableKeyPath<State, [String: Stat]>,
+        _ hidden: WritableKeyPath<State, [String: Stat]>,
+        make: (StatName) -> Stat
+    ) -> Stat {
+        if let existing = state.withLock({ $0[keyPath: shown][name.name] ?? $0[keyPath: hidden][name.name] }) {
+            return existing
+        }
+        let kept = inclusion.includes(name.name)
+        let stat = make(extracted(name))
+        return state.withLock { state in
+            let path = kept ? shown : hidden
+            if let raced = state[keyPath: path][name.name] { return raced }
+            state[keyPath: path][name.name] = stat
+            return stat
+        }
+    }
+
     /// The counter named `name`, created on first use.
     public func counter(_ name: StatName) -> Counter {
-        state.withLock { state in
-            if let existing = state.counters[name.name] { return existing }
-            let counter = Counter(name: name)
-            state.counters[name.name] = counter
-            return counter
-        }
+        lookupOrCreate(name, \.counters, \.hiddenCounters) { Counter(name: $0) }
     }
 
     /// The gauge named `name`, created on first use.
     public func gauge(_ name: StatName) -> Gauge {
-        state.withLock { state in
-            if let existing = state.gauges[name.name] { return existing }
-            let gauge = Gauge(name: name)
-            state.gauges[name.name] = gauge
-            return gauge
-        }
+        lookupOrCreate(name, \.gauges, \.hiddenGauges) { Gauge(name: $0) }
     }
 
     /// The histogram named `name`, created on first use.
     public func histogram(_ name: StatName) -> Histogram {
-        state.withLock { state in
-            if let existing = state.histograms[name.name] { return existing }
-            let histogram = Histogram(name: name)
-            state.histograms[name.name] = histogram
-            return histogram
-        }
+        lookupOrCreate(name, \.histograms, \.hiddenHistograms) { Histogram(name: $0) }
     }
 
     /// Looks up an existing counter by flat name.

@@ -142,10 +142,12 @@ final class AdminHandler: ChannelInboundHandler {
         case "json":
             return AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
         case "prometheus":
-            let naming: StatsSnapshot.PrometheusNaming = query["naming"] == "envoy" ? .envoy : .conventional
+            // Envoy's exact output by default; `?naming=prometheus` gives the promtool-clean form.
+            let naming: StatsSnapshot.PrometheusNaming =
+                ["prometheus", "conventional"].contains(query["naming"] ?? "") ? .conventional : .envoy
             return AdminResponse(
                 contentType: "text/plain; version=0.0.4",
-                body: snapshot.renderPrometheus(usedOnly: usedOnly, naming: naming)
+                body: snapshot.renderPrometheus(usedOnly: usedOnly, naming: naming, filter: matches)
             )
         default:
             return AdminResponse(status: .badRequest, body: "usage: /stats?format=(json|prometheus|text)\n")

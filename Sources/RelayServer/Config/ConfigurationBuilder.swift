@@ -41,11 +41,20 @@ struct ConfigurationBuilder {
     let node: ConfigNode
     let registry: FilterRegistry
     let logger: Logger
-    let stats = StatsStore()
+    let stats: StatsStore
     let decoder = ConfigDecoder()
     let clusterManagerReference = DeferredClusterManager()
 
+    init(bootstrap: Bootstrap, node: ConfigNode, registry: FilterRegistry, logger: Logger) throws {
+        self.bootstrap = bootstrap
+        self.node = node
+        self.registry = registry
+        self.logger = logger
+        self.stats = try StatsStore(bootstrap.statsConfig)
+    }
+
     func build() throws -> ServerConfiguration {
+        try UnsupportedFields(logger: logger).check(bootstrap)
         let localInfo = makeLocalInfo()
         var clusters: [RuntimeCluster] = []
         var seen: Set<String> = []
@@ -165,7 +174,8 @@ struct ConfigurationBuilder {
     // MARK: - Clusters
 
     private func makeCluster(_ config: ClusterConfig, localInfo: LocalInfo) throws -> RuntimeCluster {
-        let scope = stats.root.scope("cluster", taggedValue: config.statName, tagName: "envoy.cluster_name")
+        try UnsupportedFields(logger: logger).check(config)
+        let scope = stats.root.scope("cluster").scope(config.statName)
         guard config.connectTimeout.isPositive else {
             throw ConfigError("connect_timeout must be greater than 0s", at: config.mark)
         }
@@ -258,7 +268,8 @@ struct ConfigurationBuilder {
             discovery: discovery,
             transportSocketFactory: transport,
             upstreamFilters: filters,
-            logger: logger
+            logger: logger,
+            socketOptions: SocketOptionPlan.cluster(config)
         )
     }
 
@@ -278,15 +289,19 @@ struct ConfigurationBuilder {
     // MARK: - Listeners
 
     private func makeListener(_ config: ListenerConfig, index: Int, localInfo: LocalInfo) throws -> ListenerRuntime {
+        try UnsupportedFields(logger: logger).check(config)
         let address = try socketAddress(config.address, what: "listener address")
         let statPrefix: String
         let scope: StatsScope
         if config.statPrefix.isEmpty {
-            statPrefix = String("\(address.ipAddress ?? "unknown")_\(address.port ?? 0)".map { $0 == ":" ? "_" : $0 })
-            scope = stats.root.scope("listener", taggedValue: statPrefix, tagName: "envoy.listener_address")
+            // Envoy's `<ip>_<port>`, IPv6 in brackets (`[__1]_15001`): the address with ':' as '_'.
+            let ip = address.ipAddress ?? "unknown"
+            let host = ip.contains(":") ? "[\(ip)]" : ip
+            statPrefix = String("\(host)_\(address.port ?? 0)".map { $0 == ":" ? "_" : $0 })
+            scope = stats.root.scope("listener").scope(statPrefix)
         } else {
             statPrefix = config.statPrefix
-            scope = stats.root.scope("listener", taggedValue: statPrefix, tagName: "envoy.listener_stat_prefix")
+            scope = stats.root.scope("listener").scope(statPrefix)
         }
         let name = config.name.isEmpty ? "listener_\(index)_\(statPrefix)" : config.name
         let listenerContext = context(scope: scope, listener: config)
@@ -341,7 +356,9 @@ struct ConfigurationBuilder {
             defaultChain: defaultChain,
             bufferLimit: Int(config.perConnectionBufferLimitBytes),
             accessLoggers: accessLoggers,
-            logger: logger
+            logger: logger,
+            socketOptions: SocketOptionPlan.listener(config, address: address),
+            backlog: Int32(clamping: config.tcpBacklogSize ?? 1024)
         )
     }
 

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import Relay
+import RelayConfig
 
 /// One listener, prepared at config load: its listener filters, filter chains and matcher.
 /// Shared by every event loop; per-socket work happens in ``ListenerFilterPhase`` and the
@@ -20,6 +21,10 @@ final class ListenerRuntime: Sendable {
     let bufferLimit: Int
     let accessLoggers: [AccessLogger]
     let logger: Logger
+    /// Raw options for the listening socket (`socket_options`, `tcp_keepalive`, `freebind`, `transparent`).
+    let socketOptions: [SocketOptionConfig]
+    /// `tcp_backlog_size` (Envoy's default 1024... when unset, the system's `SOMAXCONN` cap applies).
+    let backlog: Int32
 
     init(
         name: String,
@@ -35,8 +40,12 @@ final class ListenerRuntime: Sendable {
         defaultChain: FilterChainRuntime?,
         bufferLimit: Int,
         accessLoggers: [AccessLogger],
-        logger: Logger
+        logger: Logger,
+        socketOptions: [SocketOptionConfig] = [],
+        backlog: Int32 = 1024
     ) {
+        self.socketOptions = socketOptions
+        self.backlog = backlog
         self.name = name
         self.address = address
         self.statPrefix = statPrefix

@@ -6,6 +6,7 @@ import Glibc
 #endif
 import NIOPosix
 import Relay
+import RelayConfig
 import Synchronization
 
 /// A configured cluster at run time: hosts, load balancer, circuit breaker, upstream
@@ -34,6 +35,8 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
     let transportSocketFactory: (any TransportSocketFactory)?
     let upstreamFilters: [PreparedNetworkFilter]
     let logger: Logger
+    /// Raw options for upstream sockets (`upstream_connection_options.tcp_keepalive`).
+    let socketOptions: [SocketOptionConfig]
     private let activeConnections = Atomic<Int>(0)
 
     init(
@@ -43,8 +46,10 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         discovery: Discovery,
         transportSocketFactory: (any TransportSocketFactory)?,
         upstreamFilters: [PreparedNetworkFilter],
-        logger: Logger
+        logger: Logger,
+        socketOptions: [SocketOptionConfig] = []
     ) {
+        self.socketOptions = socketOptions
         self.info = info
         self.logger = logger
         self.hosts = HostSet(hosts)

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Relay
+import RelayConfig
 
 /// One upstream connect on the downstream connection's event loop: TCP connect with the
 /// cluster's `connect_timeout` (covering the TLS handshake too), the upstream connection
@@ -56,6 +57,9 @@ final class UpstreamConnector: UpstreamConnectHandle {
                 .writeBufferWaterMark,
                 value: ChannelOptions.Types.WriteBufferWaterMark(low: limit / 2, high: limit)
             )
+        }
+        for option in cluster.socketOptions {
+            bootstrap = bootstrap.channelOption(option.channelOption, value: Int(option.intValue))
         }
         bootstrap.connect(to: host.address).assumeIsolated().whenFailure { [self] error in
             guard callbacks != nil else { return }
