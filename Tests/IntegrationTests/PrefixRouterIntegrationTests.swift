@@ -13,8 +13,9 @@ import Testing
 /// where it matters (issue 11).
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(1)))
 struct PrefixRouterIntegrationTests {
-    static func yaml(alphaPort: Int, betaPort: Int, defaultCluster: String? = nil) -> String {
+    static func yaml(alphaPort: Int, betaPort: Int, defaultCluster: String? = nil, statsConfig: String = "") -> String {
         """
+        \(statsConfig)
         static_resources:
           listeners:
           - name: front
@@ -60,13 +61,18 @@ struct PrefixRouterIntegrationTests {
         let beta: EchoBackend
         let relay: RunningRelay
 
-        static func start(defaultCluster: String? = nil) async throws -> Setup {
+        static func start(defaultCluster: String? = nil, statsConfig: String = "") async throws -> Setup {
             let group = MultiThreadedEventLoopGroup.singleton
             let alpha = try await EchoBackend.start(group: group)
             let beta = try await EchoBackend.start(group: group)
             var registry = FilterRegistry.bundled
             registry.register(PrefixRouterFilter.Factory())
-            let yaml = PrefixRouterIntegrationTests.yaml(alphaPort: alpha.port, betaPort: beta.port, defaultCluster: defaultCluster)
+            let yaml = PrefixRouterIntegrationTests.yaml(
+                alphaPort: alpha.port,
+                betaPort: beta.port,
+                defaultCluster: defaultCluster,
+                statsConfig: statsConfig
+            )
             let relay = try await RunningRelay.start(yaml: yaml, registry: registry)
             return Setup(alpha: alpha, beta: beta, relay: relay)
         }
@@ -129,6 +135,22 @@ struct PrefixRouterIntegrationTests {
         #expect(try await setup.exchange("ZZZZ nothing") == "")
         #expect(setup.relay.counter("prefix_router.sniff.no_route") == 1)
         #expect(setup.relay.counter("cluster.alpha.upstream_cx_total") == 0)
+        await setup.stop()
+    }
+
+    @Test func aStatsTagRuleTurnsTheStatPrefixIntoAPrometheusLabel() async throws {
+        // As in Envoy: a custom filter's stat_prefix becomes a label only with a stats_tags rule.
+        let statsConfig = #"""
+            stats_config:
+              stats_tags:
+              - tag_name: prefix_router_prefix
+                regex: '^prefix_router\.((.*?)\.)'
+            """#
+        let setup = try await Setup.start(statsConfig: statsConfig)
+        #expect(try await setup.exchange("BETA") == "BETA")
+        let prometheus = setup.relay.server.stats.snapshot().renderPrometheus()
+        #expect(prometheus.contains("envoy_prefix_router_routed{prefix_router_prefix=\"sniff\"} 1\n"), "\(prometheus)")
+        #expect(setup.relay.counter("prefix_router.sniff.routed") == 1)
         await setup.stop()
     }
 

@@ -172,7 +172,7 @@ extension PrefixRouterFilter {
             if let fallback = config.defaultCluster, context.clusterManager.cluster(named: fallback) == nil {
                 throw FilterConfigError("unknown cluster '\(fallback)'", field: "default_cluster")
             }
-            let scope = context.stats.root.scope("prefix_router", taggedValue: config.statPrefix, tagName: "prefix_router_prefix")
+            let scope = context.stats.root.scope("prefix_router").scope(config.statPrefix)
             let stats = Stats(routed: scope.counter("routed"), noRoute: scope.counter("no_route"))
             return Shared(routes: routes, defaultCluster: config.defaultCluster, stats: stats)
         }
