@@ -13,7 +13,13 @@ import Testing
 /// where it matters (issue 11).
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(1)))
 struct PrefixRouterIntegrationTests {
-    static func yaml(alphaPort: Int, betaPort: Int, defaultCluster: String? = nil, statsConfig: String = "") -> String {
+    static func yaml(
+        alphaPort: Int,
+        betaPort: Int,
+        defaultCluster: String? = nil,
+        receiveBeforeConnect: Bool = false,
+        statsConfig: String = ""
+    ) -> String {
         """
         \(statsConfig)
         static_resources:
@@ -30,6 +36,7 @@ struct PrefixRouterIntegrationTests {
                   - { prefix: ALFA, cluster: alpha }
                   - { prefix: BETA, cluster: beta }
         \(defaultCluster.map { "          default_cluster: \($0)" } ?? "")
+                  receive_before_connect: \(receiveBeforeConnect)
               - name: envoy.filters.network.tcp_proxy
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
@@ -61,7 +68,7 @@ struct PrefixRouterIntegrationTests {
         let beta: EchoBackend
         let relay: RunningRelay
 
-        static func start(defaultCluster: String? = nil, statsConfig: String = "") async throws -> Setup {
+        static func start(defaultCluster: String? = nil, receiveBeforeConnect: Bool = false, statsConfig: String = "") async throws -> Setup {
             let group = MultiThreadedEventLoopGroup.singleton
             let alpha = try await EchoBackend.start(group: group)
             let beta = try await EchoBackend.start(group: group)
@@ -71,6 +78,7 @@ struct PrefixRouterIntegrationTests {
                 alphaPort: alpha.port,
                 betaPort: beta.port,
                 defaultCluster: defaultCluster,
+                receiveBeforeConnect: receiveBeforeConnect,
                 statsConfig: statsConfig
             )
             let relay = try await RunningRelay.start(yaml: yaml, registry: registry)
@@ -102,6 +110,17 @@ struct PrefixRouterIntegrationTests {
         #expect(setup.relay.counter("cluster.beta.upstream_cx_total") == 1)
         #expect(setup.relay.counter("cluster.alpha.upstream_cx_total") == 0)
         #expect(setup.relay.counter("prefix_router.sniff.routed") == 1)
+        await setup.stop()
+    }
+
+    @Test func withReceiveBeforeConnectAFINDuringTheConnectIsRoutedEchoedAndClosed() async throws {
+        let setup = try await Setup.start(receiveBeforeConnect: true)
+        #expect(try await setup.exchange("BETA") == "BETA")
+        // More than the 1 MiB buffer limit: tcp_proxy holds up to it, then pushes back until connected.
+        let text = "ALFA" + String(repeating: "x", count: 3_000_000)
+        #expect(try await setup.exchange(text) == text)
+        #expect(setup.relay.counter("cluster.beta.upstream_cx_total") == 1)
+        #expect(setup.relay.counter("cluster.alpha.upstream_cx_total") == 1)
         await setup.stop()
     }
 

@@ -17,6 +17,9 @@ import Relay
 ///   made every later `onData` simply continues.
 /// - A client that sends fewer than four bytes and then its FIN (or an unknown prefix) goes to
 ///   `default_cluster`, or is closed when there is none.
+/// - With `receive_before_connect: true` it also sets `envoy.tcp_proxy.receive_before_connect`,
+///   so tcp_proxy keeps reading while it connects (what Envoy needs for this pattern; Relay's
+///   tcp_proxy works either way).
 public final class PrefixRouterFilter: ReadFilter {
     /// How many bytes decide the route.
     public static let prefixLength = 4
@@ -31,6 +34,10 @@ public final class PrefixRouterFilter: ReadFilter {
 
     public func initialize(callbacks: any ReadFilterCallbacks) {
         self.callbacks = callbacks
+        if shared.receiveBeforeConnect {
+            // Envoy's way (portable to Envoy): tcp_proxy keeps reading while it connects.
+            try? callbacks.connection.filterState.set(.tcpProxyReceiveBeforeConnect, true)
+        }
     }
 
     public func onNewConnection() -> FilterStatus {
@@ -91,6 +98,7 @@ extension PrefixRouterFilter {
     ///     - { prefix: ALFA, cluster: alpha }
     ///     - { prefix: BETA, cluster: beta }
     ///     default_cluster: alpha
+    ///     receive_before_connect: false
     /// ```
     public struct Config: Decodable, Sendable, Hashable {
         /// Stats root: `prefix_router.<stat_prefix>.`.
@@ -99,18 +107,22 @@ extension PrefixRouterFilter {
         public var routes: [Route]
         /// Where an unknown or short prefix goes; unset closes such connections.
         public var defaultCluster: String?
+        /// Set `envoy.tcp_proxy.receive_before_connect` for tcp_proxy (default false).
+        public var receiveBeforeConnect: Bool?
 
         enum CodingKeys: String, CodingKey {
             case statPrefix = "stat_prefix"
             case routes
             case defaultCluster = "default_cluster"
+            case receiveBeforeConnect = "receive_before_connect"
         }
 
         /// Creates a config.
-        public init(statPrefix: String, routes: [Route], defaultCluster: String? = nil) {
+        public init(statPrefix: String, routes: [Route], defaultCluster: String? = nil, receiveBeforeConnect: Bool = false) {
             self.statPrefix = statPrefix
             self.routes = routes
             self.defaultCluster = defaultCluster
+            self.receiveBeforeConnect = receiveBeforeConnect
         }
     }
 
@@ -126,12 +138,14 @@ extension PrefixRouterFilter {
     public final class Shared: Sendable {
         let routes: [[UInt8]: String]
         let defaultCluster: String?
+        let receiveBeforeConnect: Bool
         /// The chain's stats.
         public let stats: Stats
 
-        init(routes: [[UInt8]: String], defaultCluster: String?, stats: Stats) {
+        init(routes: [[UInt8]: String], defaultCluster: String?, receiveBeforeConnect: Bool, stats: Stats) {
             self.routes = routes
             self.defaultCluster = defaultCluster
+            self.receiveBeforeConnect = receiveBeforeConnect
             self.stats = stats
         }
     }
@@ -174,7 +188,12 @@ extension PrefixRouterFilter {
             }
             let scope = context.stats.root.scope("prefix_router").scope(config.statPrefix)
             let stats = Stats(routed: scope.counter("routed"), noRoute: scope.counter("no_route"))
-            return Shared(routes: routes, defaultCluster: config.defaultCluster, stats: stats)
+            return Shared(
+                routes: routes,
+                defaultCluster: config.defaultCluster,
+                receiveBeforeConnect: config.receiveBeforeConnect ?? false,
+                stats: stats
+            )
         }
 
         public func makeFilters(_ prepared: Shared, into chain: inout FilterChainBuilder) {

@@ -94,6 +94,19 @@ import Testing
         #expect(upstream.receivedEndOfStream)
     }
 
+    @Test func withReceiveBeforeConnectTCPProxyKeepsReadingWhileConnecting() throws {
+        let chain = try Chain(routerYAML: Self.routerYAML + "\nreceive_before_connect: true")
+        #expect(chain.harness.connection.filterState[.tcpProxyReceiveBeforeConnect] == true)
+        chain.harness.receive("BETA")
+        #expect(chain.beta.connectCalls == 1)
+        #expect(chain.harness.transport.isReadEnabled)
+        chain.harness.receive(" more")
+        chain.harness.receiveEndOfStream()
+        let upstream = try chain.harness.completeUpstreamConnect(chain.beta)
+        #expect(upstream.receivedString == "BETA more")
+        #expect(upstream.receivedEndOfStream)
+    }
+
     @Test func aShortPrefixEndedByFINGoesToTheDefaultClusterWithItsBytes() throws {
         let chain = try Chain(routerYAML: Self.routerYAML + "\ndefault_cluster: beta")
         chain.harness.receive("AL")
