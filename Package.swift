@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "RelayServer", targets: ["RelayServer"]),
         .library(name: "RelayTestKit", targets: ["RelayTestKit"]),
         .library(name: "BundledFilters", targets: ["BundledFilters"]),
+        .library(name: "TCPProxy", targets: ["TCPProxy"]),
         .executable(name: "relay", targets: ["relay"]),
         .executable(name: "example-proxy", targets: ["ExampleProxy"]),
     ],
@@ -53,7 +54,7 @@ let package = Package(
         // MARK: - Framework
         .target(name: "Relay", dependencies: [nio, logging], swiftSettings: swiftSettings),
         .target(name: "RelayConfig", dependencies: ["CLibYAML"], swiftSettings: swiftSettings),
-        .target(name: "RelayTestKit", dependencies: ["Relay", nio, nioEmbedded], swiftSettings: swiftSettings),
+        .target(name: "RelayTestKit", dependencies: ["Relay", "RelayConfig", nio, nioEmbedded, logging], swiftSettings: swiftSettings),
         .target(
             name: "RelayServer",
             dependencies: ["Relay", "RelayConfig", nio, nioPosix, nioHTTP1, logging],
@@ -159,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExampleFiltersTests",
-            dependencies: ["ExampleFilters", "Relay", "RelayTestKit", nio],
+            dependencies: ["ExampleFilters", "Relay", "RelayTestKit", "TCPProxy", nio],
             path: "Examples/ExampleProxy/Tests",
             swiftSettings: swiftSettings
         ),

@@ -45,6 +45,10 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
     public var upstreamConnectMode: String?
     /// Access logs written when a connection ends (file or stdout loggers).
     public var accessLog: [AccessLogConfiguration]?
+    /// Keep reading while the upstream connects, holding up to this many bytes (more
+    /// disables reading until it is ready). Unset: the `envoy.tcp_proxy.receive_before_connect`
+    /// filter state decides, with the connection's buffer limit.
+    public var maxEarlyDataBytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case statPrefix = "stat_prefix"
@@ -55,6 +59,7 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
         case maxDownstreamConnectionDuration = "max_downstream_connection_duration"
         case upstreamConnectMode = "upstream_connect_mode"
         case accessLog = "access_log"
+        case maxEarlyDataBytes = "max_early_data_bytes"
     }
 
     /// Creates a config.
@@ -64,7 +69,8 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
         weightedClusters: WeightedClusters? = nil,
         idleTimeout: ProtobufDuration? = nil,
         maxConnectAttempts: Int? = nil,
-        maxDownstreamConnectionDuration: ProtobufDuration? = nil
+        maxDownstreamConnectionDuration: ProtobufDuration? = nil,
+        maxEarlyDataBytes: Int? = nil
     ) {
         self.statPrefix = statPrefix
         self.cluster = cluster
@@ -72,6 +78,7 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
         self.idleTimeout = idleTimeout
         self.maxConnectAttempts = maxConnectAttempts
         self.maxDownstreamConnectionDuration = maxDownstreamConnectionDuration
+        self.maxEarlyDataBytes = maxEarlyDataBytes
     }
 
     /// Envoy's default idle timeout.

@@ -53,6 +53,9 @@ public struct TCPProxyFactory: NetworkFilterFactory {
         if let duration = config.maxDownstreamConnectionDuration, duration.nanoseconds < 1_000_000 {
             throw FilterConfigError("max_downstream_connection_duration must be at least 1ms", field: "max_downstream_connection_duration")
         }
+        if let bytes = config.maxEarlyDataBytes, bytes < 0 || bytes > Int(UInt32.max) {
+            throw FilterConfigError("max_early_data_bytes must be between 0 and \(UInt32.max)", field: "max_early_data_bytes")
+        }
         var loggers: [AccessLogger] = []
         for (index, entry) in (config.accessLog ?? []).enumerated() {
             do {
@@ -68,6 +71,7 @@ public struct TCPProxyFactory: NetworkFilterFactory {
             idleTimeout: idle.isZero ? nil : idle.timeAmount,
             maxConnectAttempts: attempts,
             maxDownstreamConnectionDuration: config.maxDownstreamConnectionDuration?.timeAmount,
+            maxEarlyDataBytes: config.maxEarlyDataBytes,
             accessLoggers: loggers,
             stats: TCPProxyStats(stats: context.stats, statPrefix: config.statPrefix)
         )

@@ -5,8 +5,19 @@ import Relay
 /// moves bytes both ways, with half-close passed through, backpressure both ways, close
 /// propagation, retries, idle timeout and maximum duration (Envoy's `TcpProxy::Filter`).
 ///
-/// Reading from the downstream is disabled until the upstream is ready; bytes that arrive
-/// meanwhile wait in the connection's read buffer (bounded by its watermarks).
+/// While the upstream connects (Envoy's default), reading from the downstream is disabled; bytes
+/// that arrive meanwhile wait in the connection's read buffer (bounded by its watermarks).
+/// Unlike Envoy, which disables reading as soon as the filter is added, Relay disables it when
+/// iteration reaches tcp_proxy (`onNewConnection`): a filter in front that stops in its own
+/// `onNewConnection` (to sniff the first bytes and pick the cluster) can still read.
+///
+/// With `envoy.tcp_proxy.receive_before_connect` set in filter state (or `max_early_data_bytes`
+/// configured), reading stays on while connecting: tcp_proxy takes what it is given into its
+/// own buffer, disables reading once that reaches the limit (the config's, else the
+/// connection's buffer limit), and forwards it, with a FIN if one came, when the upstream is
+/// ready. Whatever reaches tcp_proxy's `onData` before the upstream exists, in either mode
+/// (a filter in front calling `continueReading()`), is held the same way, so bytes and end of
+/// stream are never stranded.
 ///
 /// - Note: Per connection; confined to its event loop.
 final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCallbacks {
@@ -22,6 +33,16 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
     private var durationTimer: DispatcherTimer?
     private var finished = false
     private var liveObject: LiveObjectToken?
+    /// Reading stays on while connecting (`receive_before_connect`).
+    private var receiveBeforeConnect = false
+    /// Held bytes that disable reading while connecting (nil: no limit).
+    private var earlyDataLimit: Int?
+    /// Bytes (and a FIN) handed to tcp_proxy before the upstream was ready.
+    private var earlyData = ByteBuffer()
+    private var earlyEndStream = false
+    /// The read-disable taken in `onNewConnection` (default mode) and for a full early buffer.
+    private var readDisabledUntilConnected = false
+    private var readDisabledForEarlyData = false
 
     init(config: TCPProxySharedConfig) {
         self.config = config
@@ -33,11 +54,22 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         liveObject = LiveObjectToken(.tcpProxyFilter, on: connection.dispatcher.eventLoop)
         connection.addConnectionCallbacks(self)
         connection.isHalfCloseEnabled = true
-        connection.readDisable(true)
         config.stats.downstreamConnectionsTotal.increment()
     }
 
     func onNewConnection() -> FilterStatus {
+        if let limit = config.maxEarlyDataBytes {
+            receiveBeforeConnect = true
+            earlyDataLimit = limit
+        } else if downstream.filterState[.tcpProxyReceiveBeforeConnect] == true {
+            receiveBeforeConnect = true
+            earlyDataLimit = downstream.bufferLimit > 0 ? downstream.bufferLimit : nil
+        }
+        if !receiveBeforeConnect {
+            // No upstream to write to yet: stop reading until there is one.
+            readDisabledUntilConnected = true
+            downstream.readDisable(true)
+        }
         guard let cluster = config.pickCluster(filterState: downstream.filterState) else {
             config.stats.downstreamNoRoute.increment()
             downstream.streamInfo.responseFlags.insert(.noRoute)
@@ -55,7 +87,8 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
             }
         }
         connectUpstream()
-        return .stopIteration
+        // Continue: bytes already read in this pass are held until the upstream is ready.
+        return downstream.state == .open ? .continue : .stopIteration
     }
 
     private func connectUpstream() {
@@ -106,7 +139,6 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         connection.initializeReadFilters()
 
         let info = downstream.streamInfo
-        callbacks.upstreamHost = host
         info.upstreamHost = host
         info.upstreamFilterState = connection.filterState
         info.upstreamTLS = connection.tls
@@ -115,14 +147,51 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         if let timeout = config.idleTimeout {
             idle = IdleTimeout(dispatcher: downstream.dispatcher, timeout: timeout) { [weak self] in self?.idleTimedOut() }
         }
-        downstream.readDisable(false)
-        callbacks.continueReading()
+        // Sets the chain's upstreamHost and tells the filters in front.
+        callbacks.notifyUpstreamReady(host: host)
+        guard !finished, downstream.state == .open else { return }
+        if earlyData.readableBytes > 0 || earlyEndStream {
+            let held = earlyData
+            earlyData = ByteBuffer()
+            forward(held, endStream: earlyEndStream, to: connection)
+        }
+        // Reading resumes; bytes still in the read buffer (and a FIN not yet delivered) are
+        // re-dispatched from the first filter on the next loop turn.
+        if readDisabledForEarlyData {
+            readDisabledForEarlyData = false
+            downstream.readDisable(false)
+        }
+        if readDisabledUntilConnected {
+            readDisabledUntilConnected = false
+            downstream.readDisable(false)
+        }
     }
 
     // MARK: - Data
 
     func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
-        guard let upstream else { return .stopIteration }
+        guard let upstream else {
+            holdUntilConnected(&data, endStream: endStream)
+            return .stopIteration
+        }
+        forward(data, endStream: endStream, to: upstream)
+        data.moveReaderIndex(forwardBy: data.readableBytes)
+        return .stopIteration
+    }
+
+    /// Takes bytes given before the upstream exists; they go out when it is ready.
+    private func holdUntilConnected(_ data: inout ByteBuffer, endStream: Bool) {
+        guard !finished else { return }
+        earlyData.writeBuffer(&data)
+        earlyEndStream = earlyEndStream || endStream
+        if receiveBeforeConnect, !readDisabledForEarlyData, let limit = earlyDataLimit, earlyData.readableBytes >= limit {
+            // Backpressure: the client waits in the kernel, not in our memory.
+            readDisabledForEarlyData = true
+            downstream.readDisable(true)
+        }
+    }
+
+    private func forward(_ data: ByteBuffer, endStream: Bool, to upstream: NetworkConnection) {
         let count = data.readableBytes
         if count > 0 {
             downstream.streamInfo.bytesReceived &+= UInt64(count)
@@ -130,8 +199,6 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
             idle?.touch()
         }
         upstream.write(data, endStream: endStream)
-        data.moveReaderIndex(forwardBy: count)
-        return .stopIteration
     }
 
     /// Bytes (and end of stream) from the upstream, for the downstream.

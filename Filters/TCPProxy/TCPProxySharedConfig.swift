@@ -9,6 +9,8 @@ public final class TCPProxySharedConfig: Sendable {
     let idleTimeout: TimeAmount?
     let maxConnectAttempts: Int
     let maxDownstreamConnectionDuration: TimeAmount?
+    /// `max_early_data_bytes`: receive before connect, holding up to this many bytes.
+    let maxEarlyDataBytes: Int?
     let accessLoggers: [AccessLogger]
     /// The `tcp.<stat_prefix>.` stats.
     public let stats: TCPProxyStats
@@ -19,6 +21,7 @@ public final class TCPProxySharedConfig: Sendable {
         idleTimeout: TimeAmount?,
         maxConnectAttempts: Int,
         maxDownstreamConnectionDuration: TimeAmount?,
+        maxEarlyDataBytes: Int? = nil,
         accessLoggers: [AccessLogger],
         stats: TCPProxyStats
     ) {
@@ -28,6 +31,7 @@ public final class TCPProxySharedConfig: Sendable {
         self.idleTimeout = idleTimeout
         self.maxConnectAttempts = maxConnectAttempts
         self.maxDownstreamConnectionDuration = maxDownstreamConnectionDuration
+        self.maxEarlyDataBytes = maxEarlyDataBytes
         self.accessLoggers = accessLoggers
         self.stats = stats
     }

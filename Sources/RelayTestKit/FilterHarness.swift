@@ -14,6 +14,13 @@ import Relay
 /// By default a recording sink is added as the last read filter: ``forwarded`` holds every
 /// byte that passed all the filters, ``forwardedEndStream`` whether end of stream did.
 ///
+/// To test a filter in front of the real tcp_proxy (import `TCPProxy`), pass
+/// `recordForwarded: false`, install your filter then `TCPProxyFactory().makeFilters(…)`
+/// prepared against ``FactoryContext/testing(clusters:stats:localInfo:listenerName:)``, and
+/// answer its connect with ``completeUpstreamConnect(_:bufferLimit:)``: the returned
+/// ``FakeUpstream`` shows what reached the upstream. The harness initializes the filters and
+/// then delivers bytes, in the order the server does.
+///
 /// - Note: Confined to the test's thread (it runs an `EmbeddedEventLoop`).
 public final class FilterHarness {
     /// The loop; time only moves with ``advanceTime(by:)``.
@@ -34,7 +41,9 @@ public final class FilterHarness {
     ///   - halfClose: whether half-close is enabled before the filters are added.
     ///   - recordForwarded: add the recording sink as the last read filter.
     ///   - tls: TLS facts to expose as if a handshake had happened.
-    ///   - install: adds filters, as a factory would.
+    ///   - isUpstream: whether the connection plays an upstream connection.
+    ///   - install: adds filters, as a factory would. The builder's `connection` is there to
+    ///     preset filter state (as a listener filter would) before the filters run.
     public init(
         bufferLimit: Int = 1 << 20,
         halfClose: Bool = false,
@@ -118,9 +127,47 @@ public final class FilterHarness {
         drain()
     }
 
+    /// The application above the filters writes `bytes` to the peer.
+    public func write(_ bytes: ByteBuffer, endStream: Bool = false) {
+        connection.write(bytes, endStream: endStream)
+        drain()
+    }
+
     /// The application above the filters writes `text` to the peer.
     public func write(_ text: String, endStream: Bool = false) {
-        connection.write(ByteBuffer(string: text), endStream: endStream)
+        write(ByteBuffer(string: text), endStream: endStream)
+    }
+
+    // MARK: - Upstream (with a terminal filter and fake clusters)
+
+    /// The pending connect attempt of `cluster` succeeds: a fresh upstream connection on this
+    /// harness's loop is handed to the terminal filter (tcp_proxy), exactly as the server's
+    /// cluster manager would, and the loop runs. Returns the upstream end to inspect and drive.
+    ///
+    /// - Throws: ``FilterHarnessError/noPendingConnect(cluster:)`` when nothing is connecting
+    ///   to `cluster` (the terminal filter never got that far).
+    @discardableResult
+    public func completeUpstreamConnect(_ cluster: FakeCluster, bufferLimit: Int = 1 << 20) throws -> FakeUpstream {
+        guard let attempt = cluster.pendingAttempt else {
+            throw FilterHarnessError.noPendingConnect(cluster: cluster.info.name)
+        }
+        attempt.isAnswered = true
+        let upstream = FakeUpstream(cluster: cluster, loop: eventLoop, bufferLimit: bufferLimit)
+        upstream.connected()
+        attempt.callbacks.upstreamReady(upstream.connection, host: cluster.host)
+        drain()
+        return upstream
+    }
+
+    /// The pending connect attempt of `cluster` fails with `reason`.
+    ///
+    /// - Throws: ``FilterHarnessError/noPendingConnect(cluster:)``.
+    public func failUpstreamConnect(_ cluster: FakeCluster, reason: UpstreamFailureReason = .connectFailure) throws {
+        guard let attempt = cluster.pendingAttempt else {
+            throw FilterHarnessError.noPendingConnect(cluster: cluster.info.name)
+        }
+        attempt.isAnswered = true
+        attempt.callbacks.upstreamFailed(reason, host: cluster.host)
         drain()
     }
 

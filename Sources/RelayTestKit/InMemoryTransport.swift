@@ -16,10 +16,12 @@ public final class InMemoryTransport: ConnectionTransport {
     public private(set) var isReadEnabled = true
     /// Every `setReadEnabled` call, in order.
     public private(set) var readEnabledHistory: [Bool] = []
-    weak var connection: NetworkConnection?
+    /// The connection on top, told when a close finishes. Set it after making the connection.
+    public weak var connection: NetworkConnection?
     let eventLoop: any EventLoop
 
-    init(eventLoop: any EventLoop) {
+    /// A transport whose closes finish on `eventLoop`'s next turn, as a real socket's would.
+    public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 

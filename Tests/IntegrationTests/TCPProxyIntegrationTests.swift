@@ -55,6 +55,20 @@ struct TCPProxyIntegrationTests {
         await backend.stop()
     }
 
+    @Test func receivingBeforeConnectIsByteExactAndPushesBackAtItsLimit() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let backend = try await EchoBackend.start(group: group)
+        let yaml = Self.proxyYAML(backendPort: backend.port, proxyExtra: "          max_early_data_bytes: 1024")
+        let relay = try await RunningRelay.start(yaml: yaml)
+        // 4 MiB and the FIN, sent at once: the first bytes arrive while tcp_proxy connects.
+        let payload = TestClient.payload(size: 4 << 20, seed: 7)
+        let received = try await TestClient.exchange(port: relay.port("front"), payload: payload, group: group)
+        #expect(received.readableBytes == payload.readableBytes)
+        #expect(sha256Hex(received) == sha256Hex(payload))
+        await relay.stop()
+        await backend.stop()
+    }
+
     @Test func fiveHundredConcurrentConnectionsAreAllByteExact() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let backend = try await EchoBackend.start(group: group)

@@ -429,6 +429,42 @@ struct FilterManagerReadTests {
         #expect(harness.connection.upstreamHost === host)
     }
 
+    @Test("notifyUpstreamReady sets the shared host and tells every other filter, in order")
+    func upstreamReadySignal() throws {
+        let log = CallLog()
+        let (harness, filters) = makeHarness(["A", "B", "C"], log: log)
+        let host = HostDescription(address: try SocketAddress(ipAddress: "10.0.0.1", port: 8080), clusterName: "backend")
+        log.clear()
+        try #require(filters[1].callbacks).notifyUpstreamReady(host: host)
+        #expect(log.entries == ["A.onUpstreamReady(backend)", "C.onUpstreamReady(backend)"])
+        #expect(harness.connection.upstreamHost === host)
+        #expect(try #require(filters[0].callbacks).upstreamHost === host)
+    }
+
+    @Test("a filter that closes the connection on upstream-ready stops the signal")
+    func upstreamReadySignalStopsOnClose() throws {
+        let log = CallLog()
+        final class Closer: ReadFilter {
+            var callbacks: (any ReadFilterCallbacks)!
+            func initialize(callbacks: any ReadFilterCallbacks) { self.callbacks = callbacks }
+            func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus { .continue }
+            func onUpstreamReady(host: HostDescription) { callbacks.connection.close(.noFlush) }
+        }
+        let closer = Closer()
+        let later = ScriptedReadFilter("B", log: log)
+        let terminal = ScriptedReadFilter("T", log: log)
+        _ = FilterHarness { chain in
+            chain.addReadFilter(closer)
+            chain.addReadFilter(later)
+            chain.addReadFilter(terminal)
+        }
+        log.clear()
+        let host = HostDescription(address: try SocketAddress(ipAddress: "10.0.0.1", port: 8080), clusterName: "backend")
+        try #require(terminal.callbacks).notifyUpstreamReady(host: host)
+        #expect(log.entries.isEmpty)
+        #expect(closer.callbacks.connection.state == .closed)
+    }
+
     @Test("callbacks.connection is the filter's connection")
     func callbacksConnection() throws {
         let log = CallLog()

@@ -143,6 +143,32 @@ struct HalfCloseTests {
         #expect(harness.forwardedEndStream)
     }
 
+    @Test("on: endStream handed on by continueReading() while reading is disabled still reaches the end once reading resumes")
+    func onEndStreamThroughContinueReadingWhileDisabledIsNotStranded() throws {
+        // B plays a terminal filter that is still connecting: it keeps what it is given until
+        // it is ready, as tcp_proxy does. A hands the buffer on with continueReading() while
+        // reading is disabled; that pass must not count as delivering end of stream.
+        let (harness, filters) = makeHarness(halfClose: true, names: ["A", "B"])
+        var ready = false
+        filters[1].onDataBody = { _, _ in ready ? .continue : .stopIteration }
+        harness.connection.readDisable(true)
+        harness.receive("abcd")
+        harness.receiveEndOfStream()
+        try #require(filters[0].callbacks).continueReading()
+        #expect(filters[1].dataCalls.map(\.endStream) == [true])
+        #expect(harness.forwardedString.isEmpty)
+
+        ready = true
+        harness.connection.readDisable(false)
+        harness.drain()
+        #expect(harness.forwardedString == "abcd")
+        #expect(harness.forwardedEndStream)
+        #expect(harness.connection.state == .open)
+        // The connection delivered end of stream once; B also saw it in A's continueReading() pass.
+        #expect(filters[0].dataCalls.filter(\.endStream).count == 1)
+        #expect(filters[1].dataCalls.filter(\.endStream).count == 2)
+    }
+
     @Test("on: a FIN that arrives while reading is disabled is delivered when reading resumes")
     func onFinWhileReadDisabled() {
         let (harness, filters) = makeHarness(halfClose: true)

@@ -4,8 +4,8 @@ import Relay
 import RelayTestKit
 import TCPProxy
 
-/// One downstream connection through a real ``TCPProxyFactory`` filter, with fake clusters and
-/// a test-made upstream connection on the same embedded event loop.
+/// One downstream connection through a real ``TCPProxyFactory`` filter, with the test kit's
+/// fake clusters and upstream connection on the same embedded event loop.
 ///
 /// - Note: Confined to the test's thread.
 final class ProxyFixture {
@@ -13,9 +13,10 @@ final class ProxyFixture {
     let manager: FakeClusterManager
     let prepared: TCPProxySharedConfig
     let harness: FilterHarness
-    private(set) var upstream: NetworkConnection?
-    private(set) var upstreamTransport: RecordingTransport?
-    private(set) var upstreamEvents: [ConnectionEvent] = []
+    private(set) var fakeUpstream: FakeUpstream?
+    var upstream: NetworkConnection? { fakeUpstream?.connection }
+    var upstreamTransport: InMemoryTransport? { fakeUpstream?.transport }
+    var upstreamEvents: [ConnectionEvent] { fakeUpstream?.events ?? [] }
 
     /// Prepares `config` against clusters named `clusterNames` and opens one downstream
     /// connection. `before` runs before the filter sees the connection (cluster modes,
@@ -28,9 +29,9 @@ final class ProxyFixture {
         before: (FakeClusterManager, NetworkConnection) throws -> Void = { _, _ in }
     ) throws {
         self.stats = stats
-        let manager = FakeClusterManager(clusterNames.map { FakeCluster(name: $0, stats: stats) })
+        let manager = FakeClusterManager(clusterNames: clusterNames, stats: stats)
         self.manager = manager
-        let prepared = try TCPProxyFactory().prepare(config, context: Self.context(stats: stats, manager: manager))
+        let prepared = try TCPProxyFactory().prepare(config, context: .testing(clusterManager: manager, listenerName: "front"))
         self.prepared = prepared
         var failure: (any Error)?
         harness = FilterHarness(bufferLimit: downstreamBufferLimit, recordForwarded: false) { chain in
@@ -42,17 +43,6 @@ final class ProxyFixture {
             TCPProxyFactory().makeFilters(prepared, into: &chain)
         }
         if let failure { throw failure }
-    }
-
-    static func context(stats: StatsStore, manager: any ClusterManager) -> FactoryContext {
-        FactoryContext(
-            stats: stats,
-            scope: stats.root.scope("listener").scope("front"),
-            clusterManager: manager,
-            localInfo: LocalInfo(),
-            listenerName: "front",
-            logger: Logger(label: "tcp-proxy-tests")
-        )
     }
 
     var downstream: NetworkConnection { harness.connection }
@@ -71,39 +61,19 @@ final class ProxyFixture {
 
     /// The latest pending attempt of `cluster` succeeds with a fresh upstream connection.
     func upstreamConnects(cluster name: String = "backend", bufferLimit: Int = 1 << 20) {
-        let cluster = cluster(name)
-        let attempt = cluster.attempts.last!
-        let transport = RecordingTransport(eventLoop: harness.eventLoop)
-        let connection = NetworkConnection(
-            id: NetworkConnection.nextID(),
-            transport: transport,
-            dispatcher: Dispatcher(eventLoop: harness.eventLoop),
-            streamInfo: StreamInfo(startTime: harness.eventLoop.now),
-            isUpstream: true,
-            bufferLimit: bufferLimit
-        )
-        transport.connection = connection
-        connection.cluster = cluster.info
-        connection.host = cluster.host
-        connection.addConnectionCallbacks(UpstreamEventRecorder { [weak self] in self?.upstreamEvents.append($0) })
-        connection.transportConnected()
-        upstream = connection
-        upstreamTransport = transport
-        attempt.callbacks.upstreamReady(connection, host: cluster.host)
-        harness.drain()
+        // Every caller connects right after tcp_proxy started an attempt; none pending is a test bug.
+        fakeUpstream = try! harness.completeUpstreamConnect(cluster(name), bufferLimit: bufferLimit)
     }
 
     /// The latest pending attempt of `cluster` fails.
     func upstreamFails(_ reason: UpstreamFailureReason = .connectFailure, cluster name: String = "backend") {
-        let cluster = cluster(name)
-        cluster.attempts.last!.callbacks.upstreamFailed(reason, host: cluster.host)
-        harness.drain()
+        try! harness.failUpstreamConnect(cluster(name), reason: reason)
     }
 
     // MARK: - Upstream peer
 
     func upstreamSends(_ bytes: ByteBuffer) {
-        upstream!.transportRead(bytes)
+        fakeUpstream!.send(bytes)
         harness.drain()
     }
 
@@ -112,41 +82,28 @@ final class ProxyFixture {
     }
 
     func upstreamSendsEndOfStream() {
-        upstream!.transportReadEOF()
+        fakeUpstream!.sendEndOfStream()
         harness.drain()
     }
 
     /// The upstream socket is gone (peer close or reset).
     func upstreamCloses() {
-        upstream!.transportClosed()
+        fakeUpstream!.close()
         harness.drain()
     }
 
     func upstreamWriteBuffer(aboveHighWatermark above: Bool) {
-        upstream!.transportWritabilityChanged(isWritable: !above)
+        fakeUpstream!.setWriteBufferAboveHighWatermark(above)
         harness.drain()
     }
 
     var upstreamWrittenString: String {
-        String(buffer: upstreamTransport?.written ?? ByteBuffer())
+        fakeUpstream?.receivedString ?? ""
     }
 }
 
 @available(*, unavailable)
 extension ProxyFixture: Sendable {}
-
-/// Records the upstream connection's events for the fixture.
-final class UpstreamEventRecorder: ConnectionCallbacks {
-    private let record: (ConnectionEvent) -> Void
-
-    init(_ record: @escaping (ConnectionEvent) -> Void) {
-        self.record = record
-    }
-
-    func onEvent(_ event: ConnectionEvent) {
-        record(event)
-    }
-}
 
 /// Deterministic bytes (xorshift) so a mismatch reproduces.
 func pattern(size: Int, seed: UInt64) -> ByteBuffer {

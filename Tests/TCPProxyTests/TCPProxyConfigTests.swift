@@ -1,4 +1,5 @@
 import Relay
+import RelayTestKit
 import TCPProxy
 import Testing
 
@@ -6,8 +7,8 @@ import Testing
 @Suite struct TCPProxyConfigTests {
     static func prepare(_ config: TCPProxyConfig, clusters: [String] = ["backend", "other"]) throws {
         let stats = StatsStore()
-        let manager = FakeClusterManager(clusters.map { FakeCluster(name: $0, stats: stats) })
-        _ = try TCPProxyFactory().prepare(config, context: ProxyFixture.context(stats: stats, manager: manager))
+        let manager = FakeClusterManager(clusterNames: clusters, stats: stats)
+        _ = try TCPProxyFactory().prepare(config, context: .testing(clusterManager: manager))
     }
 
     static func error(_ config: TCPProxyConfig) -> FilterConfigError? {

@@ -240,8 +240,8 @@ import Testing
             statPrefix: "front",
             weightedClusters: .init(clusters: [.init(name: "light", weight: 1), .init(name: "heavy", weight: 3)])
         )
-        let manager = FakeClusterManager([FakeCluster(name: "light", stats: stats), FakeCluster(name: "heavy", stats: stats)])
-        let prepared = try TCPProxyFactory().prepare(config, context: ProxyFixture.context(stats: stats, manager: manager))
+        let manager = FakeClusterManager(clusterNames: ["light", "heavy"], stats: stats)
+        let prepared = try TCPProxyFactory().prepare(config, context: .testing(clusterManager: manager))
         let connections = 800
         for _ in 0..<connections {
             _ = FilterHarness(recordForwarded: false) { TCPProxyFactory().makeFilters(prepared, into: &$0) }

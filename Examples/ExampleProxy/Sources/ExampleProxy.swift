@@ -4,8 +4,8 @@ import Logging
 import Relay
 import RelayServer
 
-/// A program that embeds Relay: the bundled filters plus one of its own
-/// (`example.connection_limit`), configured from a YAML bootstrap.
+/// A program that embeds Relay: the bundled filters plus two of its own
+/// (`example.connection_limit` and `example.prefix_router`), configured from a YAML bootstrap.
 ///
 ///     swift run example-proxy Examples/ExampleProxy/example-proxy.yaml
 @main
@@ -18,6 +18,7 @@ struct ExampleProxy {
         }
         var registry = FilterRegistry.bundled
         registry.register(ConnectionLimitFilter.Factory())
+        registry.register(PrefixRouterFilter.Factory())
 
         let logger = Logger(label: "example-proxy")
         let configuration: ServerConfiguration

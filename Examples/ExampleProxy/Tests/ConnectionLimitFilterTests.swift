@@ -1,5 +1,4 @@
 import ExampleFilters
-import Logging
 import NIOCore
 import Relay
 import RelayTestKit
@@ -7,19 +6,9 @@ import Testing
 
 /// The example filter, tested the way a filter author would: with the test kit, no sockets.
 @Suite struct ConnectionLimitFilterTests {
-    struct NoClusters: ClusterManager {
-        func cluster(named name: String) -> (any UpstreamCluster)? { nil }
-    }
-
     func prepare(max: Int, refusal: String? = nil) throws -> (ConnectionLimitFilter.Shared, StatsStore) {
         let store = StatsStore()
-        let context = FactoryContext(
-            stats: store,
-            scope: store.root,
-            clusterManager: NoClusters(),
-            localInfo: LocalInfo(),
-            logger: Logger(label: "test")
-        )
+        let context = FactoryContext.testing(stats: store)
         let config = ConnectionLimitFilter.Config(statPrefix: "db", maxConnections: max, refusalMessage: refusal)
         return (try ConnectionLimitFilter.Factory().prepare(config, context: context), store)
     }

@@ -302,10 +302,6 @@ public final class NetworkConnection {
         applyReadWatermarks()
     }
 
-    func markEndStreamDelivered() {
-        endStreamDelivered = true
-    }
-
     private func applyReadWatermarks() {
         guard bufferLimit > 0 else { return }
         let buffered = readBuffer?.readableBytes ?? 0
@@ -320,9 +316,14 @@ public final class NetworkConnection {
 
     private func dispatchRead() {
         guard state == .open else { return }
-        // No read is dispatched after end of stream (Envoy: "no further data can be delivered
-        // after end_stream"); a filter that kept bytes resumes with continueReading().
-        if endStreamDelivered { return }
+        // As Envoy's ConnectionImpl::onRead: end of stream is dispatched by the connection
+        // once, and only here does it count as delivered (a pass started by continueReading()
+        // hands it on without consuming it). No read is dispatched after that; a filter that
+        // kept bytes resumes with continueReading().
+        if pendingReadEndStream {
+            if endStreamDelivered { return }
+            endStreamDelivered = true
+        }
         filterManager.onRead()
         if closeAfterPendingRead && endStreamDelivered {
             closeFromRemote()

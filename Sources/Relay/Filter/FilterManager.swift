@@ -9,6 +9,16 @@ import NIOCore
 /// - A filter that was never initialized gets `onNewConnection()` before its first `onData`.
 /// - `.stopIteration` ends the pass; ``ReadFilterCallbacks/continueReading()`` resumes it at
 ///   the filter after the caller.
+/// - Bytes are re-presented to the filters in front of one that stops: a filter that stops
+///   and leaves bytes in the buffer keeps them in the connection's read buffer, and the next
+///   read pass (new bytes, or reading re-enabled) starts again at the first filter with the
+///   old bytes and the new ones together. A filter in front must therefore remember what it
+///   already decided and simply continue on bytes it has seen before.
+/// - End of stream counts as delivered only when a pass started by the connection's own read
+///   (Envoy's `ConnectionImpl::onRead`) carried it. A pass started by `continueReading()`
+///   hands the current end-of-stream state on but does not consume it, so a FIN handed to a
+///   filter that is not ready yet (tcp_proxy still connecting) is delivered again when
+///   reading resumes. A filter may therefore see `endStream` more than once.
 ///
 /// - Note: Owned by one ``NetworkConnection`` and confined to its event loop. A filter's
 ///   callbacks hold the connection strongly until the connection is destroyed, so a filter
@@ -120,7 +130,6 @@ public final class FilterManager {
                 }
             }
             if buffer.readableBytes > 0 || endStream {
-                if injected == nil && endStream { connection.markEndStreamDelivered() }
                 let status = filter.onData(&buffer, endStream: endStream)
                 if connection.state != .open || (status == .stopIteration && !continueRequested) { return }
             }
@@ -150,6 +159,14 @@ public final class FilterManager {
             if status == .stopIteration || connection.state != .open { return .stopIteration }
         }
         return .continue
+    }
+
+    func notifyUpstreamReady(host: HostDescription, from source: ActiveReadFilter) {
+        upstreamHost = host
+        for active in readFilters where active !== source {
+            guard connection.state == .open else { return }
+            active.filter?.onUpstreamReady(host: host)
+        }
     }
 
     func notifyAboveHighWatermark() {
@@ -199,6 +216,10 @@ final class ActiveReadFilter: ReadFilterCallbacks {
     var upstreamHost: HostDescription? {
         get { manager.upstreamHost }
         set { manager.upstreamHost = newValue }
+    }
+
+    func notifyUpstreamReady(host: HostDescription) {
+        manager.notifyUpstreamReady(host: host, from: self)
     }
 }
 

@@ -17,6 +17,11 @@ public protocol ReadFilterCallbacks: AnyObject {
 
     /// The upstream host the terminal filter selected, shared by all filters of the connection.
     var upstreamHost: HostDescription? { get set }
+
+    /// For terminal filters: the upstream connection to `host` is ready. Sets
+    /// ``upstreamHost`` and calls ``ReadFilter/onUpstreamReady(host:)`` on every other read
+    /// filter of the connection, in chain order.
+    func notifyUpstreamReady(host: HostDescription)
 }
 
 /// What a write filter can do to its connection and chain.

@@ -43,6 +43,10 @@ final class ScriptedReadFilter: ReadFilter {
         return onDataBody(&data, endStream)
     }
 
+    func onUpstreamReady(host: HostDescription) {
+        log.append("\(name).onUpstreamReady(\(host.clusterName))")
+    }
+
     func onWriteBufferHighWatermark() {
         aboveHighWatermarkCalls += 1
         log.append("\(name).above")
