@@ -138,7 +138,7 @@ struct EnvoyCorpusTests {
         gap("envoy_docs_network_filters_sni-dynamic-forward-proxy-filter", "unknown field 'cluster_type'",
             envoy: "Cluster.cluster_type (custom cluster) is an Envoy field"),
         gap("envoy_docs_network_filters_zookeeper-filter-proxy", unknownFilter + "zookeeper_proxy.v3.ZooKeeperProxy'",
-            envoy: "loads (contrib zookeeper_proxy filter); should be refused as not supported by Relay"),
+            envoy: "loads (zookeeper_proxy is a core Envoy filter); should be refused as not supported by Relay"),
         loads("envoy_quick-start_envoy-demo-tls-client-auth"),
         loads("envoy_quick-start_envoy-demo-tls-sni"),
         loads("envoy_quick-start_envoy-demo-tls-validation"),
