@@ -3,6 +3,7 @@
 #
 #   Tests/Fuzz/run.sh <target> [seconds] [extra libFuzzer flags...]
 #   Tests/Fuzz/run.sh list
+#   Tests/Fuzz/run.sh all [seconds]                 # every target in turn (CI smoke: e.g. 30 s each)
 #   Tests/Fuzz/run.sh <target> replay <file>...    # re-run inputs (e.g. a crash-* artifact)
 #
 # Targets (name → executable target in Package.swift, seed corpus Tests/Fuzz/Corpus/<name>/):
@@ -45,6 +46,13 @@ name=$1
 shift
 if [[ $name == list ]]; then
     for target in "${!TARGETS[@]}"; do echo "$target ${TARGETS[$target]}"; done | sort
+    exit 0
+fi
+if [[ $name == all ]]; then
+    for target in $(printf '%s\n' "${!TARGETS[@]}" | sort); do
+        echo "== $target" >&2
+        "$0" "$target" "${1:-30}"
+    done
     exit 0
 fi
 product=${TARGETS[$name]:-}
