@@ -119,6 +119,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Fuzzing (Tests/Fuzz/run.sh <target> builds these with -D FUZZING -sanitize=fuzzer,address;
+        // a plain build makes corpus-replay tools)
+        .executableTarget(
+            name: "FuzzBootstrapLoader",
+            dependencies: ["Relay", "RelayConfig", "RelayServer", "BundledFilters", logging],
+            path: "Tests/Fuzz/FuzzBootstrapLoader",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzClientHello",
+            dependencies: ["ALPNTLS", nio],
+            path: "Tests/Fuzz/FuzzClientHello",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzMetadataExchange",
+            dependencies: ["MetadataExchange", nio],
+            path: "Tests/Fuzz/FuzzMetadataExchange",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayTestKit", nio, logging], swiftSettings: swiftSettings),
         .testTarget(

@@ -75,10 +75,13 @@ public struct DownstreamTlsContext: Sendable, Hashable, Decodable {
     }
 }
 
-/// Parses protobuf JSON durations (`"300s"`, `"0.25s"`).
+/// Parses protobuf JSON durations (`"300s"`, `"0.25s"`), at most protobuf's 315,576,000,000 s
+/// (anything larger, e.g. `"1e300s"`, would trap converting to milliseconds).
 enum ProtobufDuration {
+    static let maxSeconds: Double = 315_576_000_000
+
     static func parse(_ text: String) -> Duration? {
-        guard text.hasSuffix("s"), let seconds = Double(text.dropLast()), seconds >= 0, seconds.isFinite else {
+        guard text.hasSuffix("s"), let seconds = Double(text.dropLast()), seconds >= 0, seconds <= maxSeconds else {
             return nil
         }
         return .milliseconds(Int64((seconds * 1000).rounded()))

@@ -64,7 +64,9 @@ public struct BootstrapLoader: Sendable {
         try ConfigNode.parse(yaml: Self.readFile(path), fileName: path)
     }
 
-    /// Reads a whole file as UTF-8 (invalid bytes repaired).
+    /// Reads a whole file as UTF-8 (invalid bytes repaired), refusing files larger than
+    /// ``ConfigNode/maxSourceBytes`` as soon as more than that has been read (so endless
+    /// inputs such as `/dev/zero` fail fast).
     static func readFile(_ path: String) throws -> String {
         guard let file = fopen(path, "rb") else {
             throw ConfigError("cannot read configuration file: \(String(cString: strerror(errno)))", at: .file(path))
@@ -74,7 +76,15 @@ public struct BootstrapLoader: Sendable {
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { bytes += chunk[0..<count] }
+            if count > 0 {
+                guard bytes.count + count <= ConfigNode.maxSourceBytes else {
+                    throw ConfigError(
+                        "configuration file is larger than \(ConfigNode.maxSourceBytes >> 20) MiB",
+                        at: .file(path)
+                    )
+                }
+                bytes += chunk[0..<count]
+            }
             if count < chunk.count {
                 if ferror(file) != 0 {
                     throw ConfigError(

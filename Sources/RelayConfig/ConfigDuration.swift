@@ -1,6 +1,8 @@
 /// A `google.protobuf.Duration` as written in Envoy YAML: decimal seconds with an `s`
-/// suffix and up to nine fractional digits (`"1s"`, `"0.25s"`, `"1.5s"`, `"0s"`, `"-2s"`).
-/// Other units (`"5m"`, `"100ms"`) are rejected.
+/// suffix and up to nine fractional digits (`"1s"`, `"0.25s"`, `"1.5s"`, `"0s"`, `"-2s"`),
+/// or the message form `{seconds: 5, nanos: 250000000}` (both fields optional, numbers may
+/// be quoted). Other units (`"5m"`, `"100ms"`) are rejected; so are values beyond
+/// protobuf's ±315,576,000,000 s.
 public struct ConfigDuration: Sendable, Hashable, Comparable, CustomStringConvertible, Decodable {
     /// The largest magnitude protobuf allows (10,000 years).
     public static let maxSeconds: Int64 = 315_576_000_000
@@ -86,8 +88,12 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, CustomStringConver
         (lhs.seconds, lhs.nanos) < (rhs.seconds, rhs.nanos)
     }
 
-    /// Decodes the string form; errors name the expected form.
+    /// Decodes the string or the object form; errors name the expected form.
     public init(from decoder: any Decoder) throws {
+        if case .mapping(let mapping) = decoder.configNode {
+            self = try Self(object: mapping, codingPath: decoder.codingPath)
+            return
+        }
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = ConfigDuration(parsing: text) else {
             let message =
@@ -97,5 +103,50 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, CustomStringConver
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
         }
         self = value
+    }
+}
+
+extension ConfigDuration {
+    private struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Decodes the message form `{seconds: 5, nanos: 0}`, with errors at the offending key or value.
+    init(object mapping: ConfigNode.Mapping, codingPath: [any CodingKey]) throws {
+        let field = NodeDecoder.forField(codingPath)
+        var seconds: Int64 = 0
+        var nanos: Int32 = 0
+        var nanosNode: ConfigNode?
+        for entry in mapping.entries {
+            let path = codingPath + [FieldKey(stringValue: entry.keyString)]
+            switch entry.keyString {
+            case "seconds":
+                seconds = try NodeDecoder.unboxInteger(Int64.self, entry.value, path)
+                guard seconds.magnitude <= UInt64(Self.maxSeconds) else {
+                    throw ConfigError(
+                        "seconds \(seconds)\(field) is out of range (at most ±\(Self.maxSeconds))",
+                        at: entry.value.mark
+                    )
+                }
+            case "nanos":
+                nanos = try NodeDecoder.unboxInteger(Int32.self, entry.value, path)
+                nanosNode = entry.value
+                guard nanos.magnitude <= 999_999_999 else {
+                    throw ConfigError(
+                        "nanos \(nanos)\(field) is out of range (-999999999...999999999)",
+                        at: entry.value.mark
+                    )
+                }
+            default:
+                throw ConfigError("unknown field '\(entry.keyString)' in google.protobuf.Duration", at: entry.key.mark)
+            }
+        }
+        if let nanosNode, seconds != 0, nanos != 0, (seconds < 0) != (nanos < 0) {
+            throw ConfigError("nanos \(nanos)\(field) has the opposite sign of seconds (\(seconds))", at: nanosNode.mark)
+        }
+        self.init(seconds: seconds, nanos: nanos)
     }
 }

@@ -1,5 +1,6 @@
-/// A protobuf enum in configuration: decoded from its name (`STRICT_DNS`) or, for an
-/// unquoted integer, its number; anything else is an error listing the valid names.
+/// A protobuf enum in configuration: decoded from its name in any letter case (`STRICT_DNS`,
+/// `strict_dns`, as Envoy's case-insensitive enum parsing) or, for an unquoted integer, its
+/// number; anything else is an error listing the valid names.
 ///
 /// Declare cases in protobuf order with the protobuf names as raw values; override
 /// ``protoNumber`` when the numbers are not 0, 1, 2, … in declaration order.
@@ -19,7 +20,8 @@ extension ConfigEnum {
     public init(from decoder: any Decoder) throws {
         guard let node = decoder.configNode else {
             let name = try decoder.singleValueContainer().decode(String.self)
-            guard let value = Self(rawValue: name) else {
+            guard let value = Self(rawValue: name) ?? Self.allCases.first(where: { $0.rawValue.uppercased() == name.uppercased() })
+            else {
                 throw DecodingError.dataCorrupted(
                     .init(codingPath: decoder.codingPath, debugDescription: "unknown value '\(name)'")
                 )
@@ -32,7 +34,9 @@ extension ConfigEnum {
         guard let scalar = node.scalar else {
             throw ConfigError("expected one of \(names)\(field), found \(node.kindDescription)", at: node.mark)
         }
-        if let value = Self(rawValue: scalar.value) {
+        if let value = Self(rawValue: scalar.value) ?? Self.allCases.first(where: {
+            $0.rawValue.uppercased() == scalar.value.uppercased()
+        }) {
             self = value
             return
         }

@@ -8,13 +8,24 @@ extension ConfigNode {
         if overlay.isNull { return self }
         switch (self, overlay) {
         case (.mapping(var base), .mapping(let top)):
+            // Build the result in a local array and assign once: each assignment to
+            // `entries` rebuilds the mapping's key index.
+            var entries = base.entries
+            var bySnakeCase: [String: Int] = [:]
+            for (index, entry) in entries.enumerated() {
+                let snake = KeyedContainerLookup.snakeCase(entry.keyString)
+                if bySnakeCase[snake] == nil { bySnakeCase[snake] = index }
+            }
             for entry in top.entries {
-                if let index = Self.matchingIndex(of: entry.keyString, in: base) {
-                    base.entries[index].value = base.entries[index].value.merging(entry.value)
+                let snake = KeyedContainerLookup.snakeCase(entry.keyString)
+                if let index = base.index(forKey: entry.keyString) ?? bySnakeCase[snake] {
+                    entries[index].value = entries[index].value.merging(entry.value)
                 } else {
-                    base.entries.append(entry)
+                    bySnakeCase[snake] = entries.count
+                    entries.append(entry)
                 }
             }
+            base.entries = entries
             return .mapping(base)
         case (.sequence(var base), .sequence(let top)):
             base.elements += top.elements
@@ -25,11 +36,5 @@ extension ConfigNode {
         default:
             return overlay
         }
-    }
-
-    private static func matchingIndex(of key: String, in mapping: Mapping) -> Int? {
-        if let index = mapping.entries.firstIndex(where: { $0.keyString == key }) { return index }
-        let snake = KeyedContainerLookup.snakeCase(key)
-        return mapping.entries.firstIndex { KeyedContainerLookup.snakeCase($0.keyString) == snake }
     }
 }

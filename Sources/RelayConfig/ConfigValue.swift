@@ -1,7 +1,8 @@
 /// A free-form JSON-like value (`google.protobuf.Value` / `Struct`), used for metadata.
 ///
-/// From YAML: null → ``null``; an unquoted `true`/`false` → ``bool(_:)``; an unquoted
-/// number → ``number(_:)``; any other scalar → ``string(_:)``; mappings → ``structure(_:)``;
+/// From YAML, as Envoy's yaml-cpp reads it: null → ``null``; an unquoted `true`/`false`,
+/// `yes`/`no`, `on`/`off` or `y`/`n` → ``bool(_:)``; an unquoted number (also `0x…`, `0o…`)
+/// → ``number(_:)``; any other scalar → ``string(_:)``; mappings → ``structure(_:)``;
 /// sequences → ``list(_:)``. Accessors make nested reads short:
 /// `metadata["istio"]?["services"]?[0]?["host"]?.stringValue`.
 public enum ConfigValue: Sendable, Hashable, Decodable, CustomStringConvertible {
@@ -64,16 +65,16 @@ public enum ConfigValue: Sendable, Hashable, Decodable, CustomStringConvertible 
         }
     }
 
+    /// An unquoted boolean as yaml-cpp reads it (`true`, `yes`, `on`, `y`, … in lower, upper
+    /// or capitalized case).
     private static func bool(_ text: String) -> Bool? {
-        switch text {
-        case "true", "True", "TRUE": true
-        case "false", "False", "FALSE": false
-        default: nil
-        }
+        NodeDecoder.yamlCppBool(text)
     }
 
+    /// An unquoted number: decimal, or yaml-cpp's `0x…`/`0o…` integers.
     private static func number(_ text: String) -> Double? {
         guard let first = text.first, first.isNumber || first == "-" || first == "+" || first == "." else { return nil }
+        if let radix = NodeDecoder.yamlCppRadixInteger(text, as: Int64.self), let value = radix { return Double(value) }
         return Double(text)
     }
 

@@ -27,12 +27,55 @@ extension NodeDecoder {
         return scalar.value
     }
 
+    /// `true`/`false` in any style; unquoted, also yaml-cpp's `yes`/`no`, `on`/`off`, `y`/`n`
+    /// (lower case, upper case or capitalized), as Envoy reads them.
     static func unboxBool(_ node: ConfigNode, _ codingPath: [any CodingKey]) throws -> Bool {
         switch node.scalar?.value {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
-        default: throw mismatch(expected: "a boolean (true or false)", node: node, codingPath: codingPath)
+        default:
+            if let scalar = node.scalar, !scalar.isExplicitString, let value = yamlCppBool(scalar.value) {
+                return value
+            }
+            throw mismatch(expected: "a boolean (true or false)", node: node, codingPath: codingPath)
         }
+    }
+
+    /// yaml-cpp's boolean words: `y`, `yes`, `true`, `on` and `n`, `no`, `false`, `off`, each
+    /// in lower case, upper case or capitalized.
+    static func yamlCppBool(_ text: String) -> Bool? {
+        let lower = text.lowercased()
+        guard text == lower || text == text.uppercased() || text == lower.prefix(1).uppercased() + lower.dropFirst()
+        else { return nil }
+        switch lower {
+        case "y", "yes", "true", "on": return true
+        case "n", "no", "false", "off": return false
+        default: return nil
+        }
+    }
+
+    /// An unquoted `0x…` (hexadecimal) or `0o…` (octal) integer with an optional sign, as
+    /// yaml-cpp reads them: `.some(nil)` when the digits are valid but out of range for `I`,
+    /// nil when `text` is not written that way.
+    static func yamlCppRadixInteger<I: FixedWidthInteger>(_ text: String, as type: I.Type) -> I?? {
+        var body = Substring(text)
+        var sign = ""
+        if body.first == "-" || body.first == "+" {
+            sign = body.first == "-" ? "-" : ""
+            body = body.dropFirst()
+        }
+        let radix: Int
+        if body.hasPrefix("0x") || body.hasPrefix("0X") {
+            radix = 16
+        } else if body.hasPrefix("0o") {
+            radix = 8
+        } else {
+            return nil
+        }
+        let digits = body.dropFirst(2)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isHexDigit && Int(String($0), radix: radix) != nil })
+        else { return nil }
+        return .some(I(sign + digits, radix: radix))
     }
 
     static func unboxInteger<I: FixedWidthInteger>(
@@ -45,7 +88,9 @@ extension NodeDecoder {
         }
         if let value = I(text) { return value }
         let digits = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
-        if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) {
+        let radixValue = node.scalar?.isExplicitString == false ? yamlCppRadixInteger(text, as: I.self) : nil
+        if let radixValue, let value = radixValue { return value }
+        if radixValue != nil || (!digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)) {
             let kind = I.isSigned ? "a signed" : "an unsigned"
             throw ConfigError(
                 "integer \(text)\(forField(codingPath)) is out of range for \(kind) \(I.bitWidth)-bit value "

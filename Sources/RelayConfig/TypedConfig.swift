@@ -3,7 +3,8 @@
 ///
 /// `udpa.type.v1.TypedStruct` and `xds.type.v3.TypedStruct` wrappers (`{type_url, value}`)
 /// are unwrapped: ``typeURL`` is then the inner `type_url` and ``value`` the inner `value`
-/// mapping, and ``wrapperTypeURL`` records the wrapper.
+/// mapping, and ``wrapperTypeURL`` records the wrapper. Type URLs written without a host
+/// (`envoy.extensions….TcpProxy`) get `type.googleapis.com/` (see ``normalizedTypeURL(_:)``).
 public struct TypedConfig: Sendable, Hashable, Decodable {
     /// `type.googleapis.com/udpa.type.v1.TypedStruct`.
     public static let udpaTypedStructURL = "type.googleapis.com/udpa.type.v1.TypedStruct"
@@ -32,6 +33,15 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
         self.wrapperTypeURL = wrapperTypeURL
     }
 
+    /// The type URL prefix Envoy's type URLs carry.
+    public static let typeURLPrefix = "type.googleapis.com/"
+
+    /// `url` with ``typeURLPrefix`` added when it has no `/` at all (Envoy and Istio accept
+    /// a bare message name such as `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`).
+    public static func normalizedTypeURL(_ url: String) -> String {
+        url.contains("/") ? url : typeURLPrefix + url
+    }
+
     /// True if the config came wrapped in a TypedStruct.
     public var isWrapped: Bool { wrapperTypeURL != nil }
 
@@ -55,9 +65,11 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
                 at: node.mark
             )
         }
-        guard let typeEntry = mapping.entry(forKey: "@type"), let url = typeEntry.value.string, !url.isEmpty else {
+        guard let typeEntry = mapping.entry(forKey: "@type"), let written = typeEntry.value.string, !written.isEmpty
+        else {
             throw ConfigError("'\(fieldName)' needs an '@type' field naming the config type", at: mapping.mark)
         }
+        let url = Self.normalizedTypeURL(written)
         let rest = ConfigNode.mapping(
             .init(entries: mapping.entries.filter { $0.keyString != "@type" }, mark: mapping.mark)
         )
@@ -76,7 +88,7 @@ public struct TypedConfig: Sendable, Hashable, Decodable {
                         at: entry.value.mark
                     )
                 }
-                innerURL = (text, entry.value.mark)
+                innerURL = (text.isEmpty ? text : Self.normalizedTypeURL(text), entry.value.mark)
             case "value":
                 guard entry.value.isNull || entry.value.mapping != nil else {
                     throw ConfigError(

@@ -129,8 +129,8 @@ private struct Holder: Decodable {
             """
         #expect(decodeError(Endpoint.self, "port_value: abc") == expected)
         #expect(
-            decodeError(Endpoint.self, "port_value: 1\nenabled: yes")
-                == "t.yaml:2:10: error: expected a boolean (true or false) for 'enabled', found 'yes'\nenabled: yes\n         ^"
+            decodeError(Endpoint.self, "port_value: 1\nenabled: maybe")
+                == "t.yaml:2:10: error: expected a boolean (true or false) for 'enabled', found 'maybe'\nenabled: maybe\n         ^"
         )
         #expect(
             decodeError(Endpoint.self, "port_value: [1]")?.hasPrefix(

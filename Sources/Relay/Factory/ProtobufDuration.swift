@@ -12,12 +12,18 @@ public struct ProtobufDuration: Decodable, Sendable, Hashable, Comparable, Custo
         self.nanoseconds = nanoseconds
     }
 
-    /// A duration of whole `seconds`.
+    /// The longest duration the `Int64` nanosecond count holds: 9,223,372,036.854775807 s
+    /// (about 292 years; protobuf itself allows up to 315,576,000,000 s).
+    public static let max = ProtobufDuration(nanoseconds: .max)
+
+    /// A duration of whole `seconds`, saturating at ``max``.
     public static func seconds(_ seconds: Int64) -> ProtobufDuration {
-        ProtobufDuration(nanoseconds: seconds * 1_000_000_000)
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? ProtobufDuration(nanoseconds: .min) : .max }
+        return ProtobufDuration(nanoseconds: nanoseconds)
     }
 
-    /// Parses the protobuf JSON form; nil if malformed.
+    /// Parses the protobuf JSON form; nil if malformed or longer than ``max``.
     public init?(parsing text: String) {
         var rest = Substring(text)
         guard rest.hasSuffix("s") else { return nil }
@@ -31,7 +37,10 @@ public struct ProtobufDuration: Decodable, Sendable, Hashable, Comparable, Custo
             let seconds = Int64(whole)
         else { return nil }
         let nanos = Int64(fraction + String(repeating: "0", count: 9 - fraction.count)) ?? 0
-        self.init(nanoseconds: seconds * 1_000_000_000 + nanos)
+        let (wholeNanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, sumOverflow) = wholeNanoseconds.addingReportingOverflow(nanos)
+        guard !overflow, !sumOverflow else { return nil }
+        self.init(nanoseconds: total)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,11 +49,21 @@ public struct ProtobufDuration: Decodable, Sendable, Hashable, Comparable, Custo
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: decoder.codingPath,
-                    debugDescription: "invalid duration '\(text)': expected seconds with an 's' suffix, e.g. \"1s\" or \"0.5s\""
+                    debugDescription: Self.parseFailure(text)
                 )
             )
         }
         self = parsed
+    }
+
+    /// Why `text` (which failed ``init(parsing:)``) is not a duration.
+    static func parseFailure(_ text: String) -> String {
+        let isDigits = { (part: Substring) in !part.isEmpty && part.allSatisfy { $0.isASCII && $0.isNumber } }
+        let parts = text.dropLast().split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        if text.hasSuffix("s"), isDigits(parts[0]), parts.count == 1 || (isDigits(parts[1]) && parts[1].count <= 9) {
+            return "invalid duration '\(text)': out of range (at most \(max) here)"
+        }
+        return "invalid duration '\(text)': expected seconds with an 's' suffix, e.g. \"1s\" or \"0.5s\""
     }
 
     /// Whether the duration is zero (Envoy's "disabled" for most timeouts).
