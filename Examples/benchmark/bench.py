@@ -189,7 +189,7 @@ def haproxy_cfg(listeners, cert_dir, maxconn):
     return "\n".join(lines) + "\n"
 
 
-def nginx_conf(listeners, cert_dir, work, tag, maxconn):
+def nginx_conf(listeners, cert_dir, work, tag, maxconn, nofile):
     servers = []
     for name, port, backend, tls in listeners:
         if tls:
@@ -201,8 +201,9 @@ def nginx_conf(listeners, cert_dir, work, tag, maxconn):
     return "\n".join([
         "load_module /usr/lib/nginx/modules/ngx_stream_module.so;",
         "worker_processes 1;", "daemon off;", f"pid {work}/nginx-{tag}.pid;",
-        f"error_log {work}/nginx-{tag}.err crit;", f"worker_rlimit_nofile {maxconn + 64};",
-        f"events {{ worker_connections {maxconn}; }}",
+        # worker_connections counts the client and the upstream side of a proxied connection.
+        f"error_log {work}/nginx-{tag}.err crit;", f"worker_rlimit_nofile {nofile};",
+        f"events {{ worker_connections {2 * maxconn}; }}",
         "stream {", *servers, "}",
     ]) + "\n"
 
@@ -215,7 +216,7 @@ class Bench:
         soft, hard = __import__("resource").getrlimit(__import__("resource").RLIMIT_NOFILE)
         self.nofile = soft
         # A proxy holds two descriptors per proxied connection.
-        self.idle_connections = min(args.idle, (soft - 200) // 2)
+        self.idle_connections = min(args.idle, (soft - 400) // 2)
         self.maxconn = max(4096, self.idle_connections + 100)
 
     # --- backends and certificates
@@ -258,7 +259,7 @@ class Bench:
         else:
             path = os.path.join(self.work, f"{tag}.conf")
             with open(path, "w") as f:
-                f.write(nginx_conf(listeners, self.certs, self.work, tag, self.maxconn))
+                f.write(nginx_conf(listeners, self.certs, self.work, tag, self.maxconn, self.nofile))
             popen = self.procs.spawn(tag, ["nginx", "-c", path])
             pids = None
         for name, port in ports.items():
@@ -491,7 +492,12 @@ def bench(args, work, procs):
     b.start_backends()
     targets = [("iperf", b.iperf_port, False), ("redis", b.redis_port, False),
                ("tls_iperf", b.iperf_port, True), ("tls_redis", b.redis_port, True)]
-    proxies = {kind: b.start_proxy(kind, targets) for kind in PROXIES}
+    proxies, errors = {}, {}  # errors: (row, kind) -> message
+    for kind in PROXIES:
+        try:
+            proxies[kind] = b.start_proxy(kind, targets)
+        except Exception as error:
+            errors[("start", kind)] = f"{type(error).__name__}: {error}"
     # TLS bulk: iperf3 -> socat (TLS client) -> the proxy's TLS listener -> iperf3 server.
     wrappers = {}
     for kind, proxy in proxies.items():
@@ -508,7 +514,12 @@ def bench(args, work, procs):
         match = re.search(r"Ciphersuite: (\S+)", result.stdout + result.stderr)
         version = re.search(r"Protocol version: (\S+)", result.stdout + result.stderr)
         ciphers[kind] = f"{version.group(1) if version else '?'} {match.group(1) if match else '?'}"
-    chains = {kind: b.start_chain(kind) for kind in ("istio", "plain")}
+    chains = {}
+    for kind in ("istio", "plain"):
+        try:
+            chains[kind] = b.start_chain(kind)
+        except Exception as error:
+            errors[("start", kind)] = f"{type(error).__name__}: {error}"
 
     s = args.seconds
     keepalive_n = {}
@@ -542,15 +553,17 @@ def bench(args, work, procs):
          lambda k, p: newconn(k, p.ports["redis"]), ["plain", "istio"]),
     ]
     every = {**proxies, **chains}
-    results = {}  # (row, kind) -> list of (value, extra, cpu, peak) or error string
-    errors = {}
+    results = {}  # (row, kind) -> list of (value, extra, cpu, peak)
     for round_index in range(args.rounds):
         for key, label, unit, workload, kinds in rows:
             shift = round_index % len(kinds)
             for kind in kinds[shift:] + kinds[:shift]:
-                proxy = every[kind]
                 if (key, kind) in errors:
                     continue
+                if kind not in every:
+                    errors[(key, kind)] = "did not start (see start)"
+                    continue
+                proxy = every[kind]
                 try:
                     for pid in proxy.pids:
                         os.kill(pid, 0)
@@ -576,7 +589,7 @@ def bench(args, work, procs):
                  "KiB/conn", None, PROXIES))
 
     syscalls = {}
-    for kind in PROXIES + ["plain", "istio"]:
+    for kind in [k for k in PROXIES + ["plain", "istio"] if k in every]:
         try:
             syscalls[kind] = b.syscalls_per_connection(every[kind], args.syscall_connections)
         except Exception as error:
