@@ -11,6 +11,7 @@ live in a temporary directory that is removed at exit, with every process this s
     usage: bench.py --relay PATH [--seconds N] [--rounds N]
 """
 import argparse
+import json
 import os
 import re
 import signal
@@ -228,13 +229,19 @@ class Bench:
             for part in ("mongodb.crt", "mongodb.key"):
                 with open(os.path.join(self.certs, part)) as f:
                     pem.write(f.read())
-        self.iperf_port, self.redis_port = free_port(), free_port()
-        self.procs.spawn("iperf3-server", ["iperf3", "-s", "-p", str(self.iperf_port), "-B", "127.0.0.1"])
+        self.redis_port = free_port()
         self.procs.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
                                    "--save", "", "--appendonly", "no", "--maxclients", str(self.maxconn + 100),
                                    "--protected-mode", "no"])
-        wait_port(self.iperf_port, "iperf3 server")
         wait_port(self.redis_port, "redis-server")
+
+    def start_iperf_server(self, name):
+        """One iperf3 server per proxy: a server still tearing down the previous proxy's test
+        ("the server is busy") must not fail the next proxy's."""
+        port = free_port()
+        self.procs.spawn(f"iperf3-server-{name}", ["iperf3", "-s", "-p", str(port), "-B", "127.0.0.1"])
+        wait_port(port, f"iperf3 server for {name}")
+        return port
 
     # --- proxies
 
@@ -312,9 +319,12 @@ class Bench:
         args = ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(self.args.seconds), "-J"]
         if streams > 1:
             args += ["-P", str(streams)]
-        result = run(args, timeout=self.args.seconds + 30)
-        import json
-        data = json.loads(result.stdout or "{}")
+        for _ in range(20):
+            result = run(args, timeout=self.args.seconds + 30)
+            data = json.loads(result.stdout or "{}")
+            if "busy" not in data.get("error", ""):
+                break
+            time.sleep(0.5)  # the server is still finishing this proxy's previous test
         if "error" in data or "end" not in data:
             raise RuntimeError(f"iperf3: {data.get('error', result.stderr.strip()[:120])}")
         return data["end"]["sum_received"]["bits_per_second"] / 1e9, ""
@@ -480,6 +490,10 @@ def main():
     try:
         return bench(args, work, procs)
     finally:
+        # Ctrl-C reaches the whole process group and bench.sh sends TERM as well: let no second
+        # signal interrupt the cleanup.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         procs.stop_all()
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
@@ -490,11 +504,12 @@ def main():
 def bench(args, work, procs):
     b = Bench(args, work, procs)
     b.start_backends()
-    targets = [("iperf", b.iperf_port, False), ("redis", b.redis_port, False),
-               ("tls_iperf", b.iperf_port, True), ("tls_redis", b.redis_port, True)]
     proxies, errors = {}, {}  # errors: (row, kind) -> message
     for kind in PROXIES:
         try:
+            iperf_port = b.start_iperf_server(kind)
+            targets = [("iperf", iperf_port, False), ("redis", b.redis_port, False),
+                       ("tls_iperf", iperf_port, True), ("tls_redis", b.redis_port, True)]
             proxies[kind] = b.start_proxy(kind, targets)
         except Exception as error:
             errors[("start", kind)] = f"{type(error).__name__}: {error}"
@@ -606,6 +621,12 @@ def bench(args, work, procs):
         value = median([s[0] for s in samples])
         return value, samples
 
+    def fmt_cell(key, kind, value, unit):
+        # A row that failed after some rounds succeeded shows the median of those, marked.
+        if isinstance(value, str):
+            return value
+        return fmt(value, unit) + ("¹" if (key, kind) in errors else "")
+
     print(f"\nRelay vs HAProxy vs nginx, one worker each, loopback, {os.cpu_count()} cores, "
           f"{s} s per test, median of {args.rounds} round(s), order rotated per round; "
           f"load average at the end {os.getloadavg()[0]:.1f}.\n")
@@ -618,7 +639,7 @@ def bench(args, work, procs):
             for kind in PROXIES:
                 value, samples = cell(key, kind)
                 values[kind] = value if samples else None
-                text = fmt(value, unit)
+                text = fmt_cell(key, kind, value, unit)
                 if samples and samples[0][1] and isinstance(samples[0][1], dict) and "p50" in samples[0][1]:
                     p50 = median([x[1]["p50"] for x in samples])
                     p99 = median([x[1]["p99"] for x in samples])
@@ -633,7 +654,7 @@ def bench(args, work, procs):
         else:
             for kind in kinds:
                 value, samples = cell(key, kind)
-                text = fmt(value, unit)
+                text = fmt_cell(key, kind, value, unit)
                 if samples and "p50" in samples[0][1]:
                     text += (f" (p50 {median([x[1]['p50'] for x in samples]):.3f} / "
                              f"p99 {median([x[1]['p99'] for x in samples]):.3f} ms)")
