@@ -486,6 +486,7 @@ def main():
     def on_signal(signum, _frame):
         raise SystemExit(128 + signum)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started in the background (SIGINT ignored)
     signal.signal(signal.SIGHUP, on_signal)
     try:
         return bench(args, work, procs)
