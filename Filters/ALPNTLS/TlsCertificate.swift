@@ -1,3 +1,5 @@
+import Relay
+
 /// Envoy's `TlsCertificate`: a PEM certificate chain and its private key.
 public struct TlsCertificate: Sendable, Hashable, Decodable {
     /// The PEM chain, leaf first (`certificate_chain`).
@@ -18,11 +20,15 @@ public struct TlsCertificate: Sendable, Hashable, Decodable {
         case certificateChain = "certificate_chain"
         case privateKey = "private_key"
         case password
+        case ocspStaple = "ocsp_staple"
+        case pkcs12, watchedDirectory = "watched_directory", privateKeyProvider = "private_key_provider"
+        case signedCertificateTimestamp = "signed_certificate_timestamp"
     }
 
     /// Decodes `{certificate_chain, private_key, password}`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        try container.refuseUnsupported([.ocspStaple, .pkcs12, .watchedDirectory, .privateKeyProvider, .signedCertificateTimestamp])
         certificateChain = try container.decodeIfPresent(DataSource.self, forKey: .certificateChain)
         privateKey = try container.decodeIfPresent(DataSource.self, forKey: .privateKey)
         password = try container.decodeIfPresent(DataSource.self, forKey: .password)

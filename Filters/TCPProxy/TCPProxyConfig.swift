@@ -60,6 +60,37 @@ public struct TCPProxyConfig: Decodable, Sendable, Hashable {
         case upstreamConnectMode = "upstream_connect_mode"
         case accessLog = "access_log"
         case maxEarlyDataBytes = "max_early_data_bytes"
+        case onDemand = "on_demand"
+        case metadataMatch = "metadata_match"
+        case hashPolicy = "hash_policy"
+        case tunnelingConfig = "tunneling_config"
+        case accessLogFlushInterval = "access_log_flush_interval"
+        case flushAccessLogOnConnected = "flush_access_log_on_connected"
+        case accessLogOptions = "access_log_options"
+        case backoffOptions = "backoff_options"
+        case proxyProtocolTLVs = "proxy_protocol_tlvs"
+    }
+
+    /// `TcpProxy` fields Relay does not implement (refused at load, never ignored).
+    static let unsupportedKeys: [CodingKeys] = [
+        .onDemand, .metadataMatch, .hashPolicy, .tunnelingConfig, .accessLogFlushInterval,
+        .flushAccessLogOnConnected, .accessLogOptions, .backoffOptions, .proxyProtocolTLVs,
+    ]
+
+    /// Decodes Envoy's `TcpProxy`; fields Relay lacks are refused as not supported.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try container.refuseUnsupported(Self.unsupportedKeys)
+        statPrefix = try container.decode(String.self, forKey: .statPrefix)
+        cluster = try container.decodeIfPresent(String.self, forKey: .cluster)
+        weightedClusters = try container.decodeIfPresent(WeightedClusters.self, forKey: .weightedClusters)
+        idleTimeout = try container.decodeIfPresent(ProtobufDuration.self, forKey: .idleTimeout)
+        maxConnectAttempts = try container.decodeIfPresent(Int.self, forKey: .maxConnectAttempts)
+        maxDownstreamConnectionDuration =
+            try container.decodeIfPresent(ProtobufDuration.self, forKey: .maxDownstreamConnectionDuration)
+        upstreamConnectMode = try container.decodeIfPresent(String.self, forKey: .upstreamConnectMode)
+        accessLog = try container.decodeIfPresent([AccessLogConfiguration].self, forKey: .accessLog)
+        maxEarlyDataBytes = try container.decodeIfPresent(Int.self, forKey: .maxEarlyDataBytes)
     }
 
     /// Creates a config.

@@ -30,7 +30,27 @@ public struct Bootstrap: Sendable, Hashable, Decodable, ConfigTypeNaming {
         case statsFlushInterval = "stats_flush_interval"
         case layeredRuntime = "layered_runtime"
         case statsConfig = "stats_config"
+        case dynamicResources = "dynamic_resources"
+        case clusterManager = "cluster_manager"
+        case overloadManager = "overload_manager"
+        case hdsConfig = "hds_config"
+        case bootstrapExtensions = "bootstrap_extensions"
+        case defaultSocketInterface = "default_socket_interface"
+        case statsSinks = "stats_sinks"
+        case tracing, watchdog, watchdogs
+        case enableDispatcherStats = "enable_dispatcher_stats"
     }
+
+    /// Bootstrap fields Envoy defines that would change what Relay serves or admits; refused.
+    private static let unsupportedKeys: [CodingKeys] = [
+        .dynamicResources, .clusterManager, .overloadManager, .hdsConfig, .bootstrapExtensions, .defaultSocketInterface,
+    ]
+
+    /// Bootstrap fields that cannot change where bytes go: accepted, and named in ``ignoredFields``.
+    private static let ignoredKeys: [CodingKeys] = [.statsSinks, .tracing, .watchdog, .watchdogs, .enableDispatcherStats]
+
+    /// Fields present in the file that Relay accepts without using (for one startup warning each).
+    public var ignoredFields: [String] = []
 
     /// Decodes from YAML; also rejects duplicate cluster names and duplicate non-empty
     /// listener names.
@@ -52,6 +72,15 @@ public struct Bootstrap: Sendable, Hashable, Decodable, ConfigTypeNaming {
         statsFlushInterval = flush?.value ?? Self.defaultStatsFlushInterval
         layeredRuntime = try container.decodeIfPresent(ConfigNode.self, forKey: .layeredRuntime)
         statsConfig = try container.decodeIfPresent(StatsConfig.self, forKey: .statsConfig) ?? StatsConfig()
+        for key in Self.unsupportedKeys {
+            if let field = try container.decodeIfPresent(Marked<ConfigNode>.self, forKey: key) {
+                let hint = key == .dynamicResources ? "; xDS is not implemented yet, use static_resources" : ""
+                throw ConfigError("'\(key.rawValue)' is not supported by Relay\(hint)", at: field.mark)
+            }
+        }
+        for key in Self.ignoredKeys where try container.decodeIfPresent(ConfigNode.self, forKey: key) != nil {
+            ignoredFields.append(key.rawValue)
+        }
         try staticResources.checkUniqueNames()
     }
 }

@@ -104,6 +104,10 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public var mark: Mark
     /// Where the name is written.
     public var nameMark: Mark
+    /// Where `type` is written (the cluster's mark when absent).
+    public var typeMark: Mark
+    /// Where `lb_policy` is written (the cluster's mark when absent).
+    public var lbPolicyMark: Mark
 
     /// The name used in stats: `alt_stat_name` if set, else `name`.
     public var statName: String { altStatName.isEmpty ? name : altStatName }
@@ -137,7 +141,21 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         case closeConnectionsOnHostHealthFailure = "close_connections_on_host_health_failure"
         case ignoreHealthOnHostRemoval = "ignore_health_on_host_removal"
         case cleanupInterval = "cleanup_interval"
+        case clusterType = "cluster_type"
+        case loadBalancingPolicy = "load_balancing_policy"
+        case ringHashLbConfig = "ring_hash_lb_config"
+        case maglevLbConfig = "maglev_lb_config"
+        case originalDstLbConfig = "original_dst_lb_config"
+        case lbSubsetConfig = "lb_subset_config"
+        case upstreamBindConfig = "upstream_bind_config"
+        case edsClusterConfig = "eds_cluster_config"
     }
+
+    /// Cluster fields Envoy defines that would change where bytes go; refused.
+    private static let unsupportedKeys: [CodingKeys] = [
+        .clusterType, .loadBalancingPolicy, .ringHashLbConfig, .maglevLbConfig, .originalDstLbConfig,
+        .lbSubsetConfig, .upstreamBindConfig, .edsClusterConfig,
+    ]
 
     /// Decodes from YAML and applies the validation rules: non-empty name, positive
     /// connect timeout, IP-literal endpoints for STATIC, exactly one endpoint for LOGICAL_DNS.
@@ -151,7 +169,14 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         self.name = name.value
         nameMark = name.mark
         altStatName = try container.decodeIfPresent(String.self, forKey: .altStatName) ?? ""
-        type = try container.decodeIfPresent(DiscoveryType.self, forKey: .type) ?? .static
+        for key in Self.unsupportedKeys {
+            if let field = try container.decodeIfPresent(Marked<ConfigNode>.self, forKey: key) {
+                throw ConfigError("'\(key.rawValue)' is not supported by Relay", at: field.mark)
+            }
+        }
+        let type = try container.decodeIfPresent(Marked<DiscoveryType>.self, forKey: .type)
+        self.type = type?.value ?? .static
+        typeMark = type?.mark ?? mark
         let timeout = try container.decodeIfPresent(Marked<ConfigDuration>.self, forKey: .connectTimeout)
         connectTimeout = timeout?.value ?? Self.defaultConnectTimeout
         if let timeout, !timeout.value.isPositive {
@@ -163,7 +188,9 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         perConnectionBufferLimitBytes =
             try container.decodeIfPresent(UInt32.self, forKey: .perConnectionBufferLimitBytes)
             ?? Self.defaultBufferLimitBytes
-        lbPolicy = try container.decodeIfPresent(LbPolicy.self, forKey: .lbPolicy) ?? .roundRobin
+        let lbPolicy = try container.decodeIfPresent(Marked<LbPolicy>.self, forKey: .lbPolicy)
+        self.lbPolicy = lbPolicy?.value ?? .roundRobin
+        lbPolicyMark = lbPolicy?.mark ?? mark
         loadAssignment = try container.decodeIfPresent(LoadAssignment.self, forKey: .loadAssignment)
         dnsLookupFamily = try container.decodeIfPresent(DNSLookupFamily.self, forKey: .dnsLookupFamily) ?? .auto
         dnsRefreshRate =

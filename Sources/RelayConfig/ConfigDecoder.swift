@@ -31,6 +31,14 @@ public struct ConfigDecoder: Sendable {
         try NodeDecoder.decode(type, from: node, codingPath: [], keyMark: nil, options: self)
     }
 
+    /// Decodes `type` from `node`, naming it `messageName` in errors about its own fields (an
+    /// extension's config is named by its protobuf message, e.g.
+    /// `envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`, not by its Swift type).
+    /// - Throws: ``ConfigError``.
+    public func decode<T: Decodable>(_ type: T.Type, from node: ConfigNode, messageName: String) throws -> T {
+        try NodeDecoder.decode(type, from: node, codingPath: [], keyMark: nil, options: self, typeName: messageName)
+    }
+
     /// Parses `yaml` (marks name `fileName`) and decodes `type` from it.
     /// - Throws: ``ConfigError``.
     public func decode<T: Decodable>(_ type: T.Type, yaml: String, fileName: String) throws -> T {

@@ -85,7 +85,8 @@ final class NodeDecoder: Decoder {
         from node: ConfigNode,
         codingPath: [any CodingKey],
         keyMark: Mark?,
-        options: ConfigDecoder
+        options: ConfigDecoder,
+        typeName explicitTypeName: String? = nil
     ) throws -> T {
         if let value = try unboxPrimitive(type, node: node, codingPath: codingPath) { return value }
         if T.self == ConfigNode.self, let value = node as? T { return value }
@@ -94,7 +95,7 @@ final class NodeDecoder: Decoder {
             codingPath: codingPath,
             keyMark: keyMark,
             options: options,
-            typeName: typeName(of: type)
+            typeName: explicitTypeName ?? typeName(of: type)
         )
         let value: T
         do {

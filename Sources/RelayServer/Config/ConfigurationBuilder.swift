@@ -152,18 +152,32 @@ struct ConfigurationBuilder {
         context: FactoryContext
     ) throws -> (FilterRegistry.Entry, PreparedExtension) {
         guard let entry = registry.lookup(category, name: named, typeURL: typed?.typeURL) else {
-            let known = registry.entries(category).map { $0.name.rawValue }.sorted()
-            let knownText = known.isEmpty ? "none" : known.joined(separator: ", ")
+            if let missing = EnvoyExtensionCatalog.unsupported(name: named, typeURL: typed?.typeURL) {
+                throw ConfigError("'\(missing)' is not supported by Relay", at: typed?.typeURLMark ?? mark)
+            }
+            let entries = registry.entries(category)
             if let typed {
+                let known = entries.flatMap(\.typeURLs).sorted()
+                let near = EnvoyExtensionCatalog.closest(to: typed.typeURL, in: known)
                 throw ConfigError(
-                    "unknown \(category.rawValue) @type '\(typed.typeURL)' (registered \(category.rawValue)s: \(knownText))",
+                    "unknown \(category.rawValue) @type '\(typed.typeURL)'"
+                        + (near.isEmpty ? "" : "; did you mean '\(near.joined(separator: "' or '"))'?")
+                        + " (registered type URLs: \(known.isEmpty ? "none" : known.joined(separator: ", ")))",
                     at: typed.typeURLMark
                 )
             }
-            throw ConfigError("unknown \(category.rawValue) '\(named)' (registered: \(knownText))", at: mark)
+            let known = entries.map(\.name.rawValue).sorted()
+            let near = EnvoyExtensionCatalog.closest(to: named, in: known)
+            throw ConfigError(
+                "unknown \(category.rawValue) '\(named)'"
+                    + (near.isEmpty ? "" : "; did you mean '\(near.joined(separator: "' or '"))'?")
+                    + " (registered: \(known.isEmpty ? "none" : known.joined(separator: ", ")))",
+                at: mark
+            )
         }
         let body = typed?.value ?? ConfigNode.emptyMapping(at: mark)
-        let decoding = NodeConfigDecoding(node: body, decoder: decoder)
+        let message = entry.typeURLs.first.map { String($0.split(separator: "/").last ?? Substring($0)) }
+        let decoding = NodeConfigDecoding(node: body, decoder: decoder, messageName: message)
         do {
             return (entry, try registry.prepare(entry, config: decoding, context: context))
         } catch {
@@ -196,8 +210,8 @@ struct ConfigurationBuilder {
         case .leastRequest: policy = .leastRequest
         default:
             throw ConfigError(
-                "lb_policy \(config.lbPolicy.rawValue) is not supported; expected ROUND_ROBIN, LEAST_REQUEST or RANDOM",
-                at: config.mark
+                "'lb_policy: \(config.lbPolicy.rawValue)' is not supported by Relay; expected ROUND_ROBIN, LEAST_REQUEST or RANDOM",
+                at: config.lbPolicyMark
             )
         }
         var hosts: [HostDescription] = []
@@ -235,8 +249,8 @@ struct ConfigurationBuilder {
             )
         default:
             throw ConfigError(
-                "cluster type \(config.type.rawValue) is not supported; expected STATIC, STRICT_DNS or LOGICAL_DNS",
-                at: config.mark
+                "'type: \(config.type.rawValue)' is not supported by Relay; expected STATIC, STRICT_DNS or LOGICAL_DNS",
+                at: config.typeMark
             )
         }
         let clusterContext = context(scope: scope, cluster: config.name)
@@ -433,9 +447,12 @@ struct ConfigurationBuilder {
 struct NodeConfigDecoding: TypedConfigDecoding {
     let node: ConfigNode
     let decoder: ConfigDecoder
+    /// The protobuf message the config is (`envoy.extensions.….v3.TcpProxy`), for errors.
+    var messageName: String?
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try decoder.decode(T.self, from: node)
+        if let messageName { return try decoder.decode(T.self, from: node, messageName: messageName) }
+        return try decoder.decode(T.self, from: node)
     }
 }
 

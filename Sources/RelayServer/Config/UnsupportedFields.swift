@@ -22,6 +22,9 @@ struct UnsupportedFields {
         if let secret = bootstrap.staticResources.secrets.first {
             try refuse("static_resources.secrets", at: secret.mark, "put the certificates inline in the TLS context")
         }
+        for field in bootstrap.ignoredFields {
+            warn(field, in: "bootstrap", "it does not change what Relay proxies")
+        }
         if bootstrap.layeredRuntime != nil {
             warn("layered_runtime", in: "bootstrap", "Relay has no runtime overrides; the static values apply")
         }
