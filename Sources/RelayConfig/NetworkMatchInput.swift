@@ -44,8 +44,16 @@ public enum NetworkMatchInput: String, Sendable, Hashable, CaseIterable {
                 at: `extension`.typedConfig.typeURLMark
             )
         }
+        struct NoFields: CodingKey {
+            var stringValue: String { "" }
+            var intValue: Int? { nil }
+            init?(stringValue: String) { nil }
+            init?(intValue: Int) { nil }
+        }
+        /// The input messages have no fields.
         struct Empty: Decodable, ConfigTypeNaming {
             static let configTypeName = "envoy.extensions.matching.common_inputs.network.v3 input"
+            init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: NoFields.self) }
         }
         _ = try ConfigDecoder().decode(Empty.self, from: `extension`.typedConfig.value)
         self = match

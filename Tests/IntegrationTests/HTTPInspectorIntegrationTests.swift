@@ -1,6 +1,9 @@
+import BundledFilters
+import Foundation
 import NIOCore
 import NIOPosix
 import Relay
+import RelayServer
 import Synchronization
 import Testing
 
@@ -103,5 +106,25 @@ struct HTTPInspectorIntegrationTests {
         try await channel.close()
         await relay.stop()
         await Support.stop(backends)
+    }
+
+    @Test func loadsByNameAloneAndRefusesUnknownFields() async throws {
+        let backend = try await RecordingBackend.start()
+        let base = Support.yaml(matcher: "      on_no_match: \(Support.action("a"))", backends: ["a": backend], listenerExtra: """
+                listener_filters:
+                - name: envoy.filters.listener.http_inspector
+            """)
+        _ = try ServerConfiguration.load(yaml: base, fileName: "h.yaml", registry: .bundled)
+        let withField = base.replacingOccurrences(
+            of: "    - name: envoy.filters.listener.http_inspector\n",
+            with: "    - name: envoy.filters.listener.http_inspector\n      typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector, bogus: 1 }\n"
+        )
+        #expect(withField != base)
+        #expect {
+            _ = try ServerConfiguration.load(yaml: withField, fileName: "h.yaml", registry: .bundled)
+        } throws: { error in
+            "\(error)".hasPrefix("h.yaml:") && "\(error)".contains("bogus")
+        }
+        await backend.stop()
     }
 }

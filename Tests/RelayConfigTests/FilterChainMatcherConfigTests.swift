@@ -99,6 +99,15 @@ import Testing
         ),
         (
             """
+            matcher_tree:
+              input: { name: x, typed_config: { "@type": envoy.extensions.matching.common_inputs.network.v3.SourceIPInput, extra: 1 } }
+              exact_match_map: { map: { a: { action: { name: c, typed_config: { "@type": google.protobuf.StringValue, value: a } } } } }
+            """,
+            "m.yaml:2:",
+            "unknown field 'extra'"
+        ),
+        (
+            """
             matcher_list: { matchers: [] }
             """,
             "m.yaml:1:",

@@ -168,6 +168,38 @@ import Testing
         #expect(m.select(try socket(remotePort: 40000)) == nil)
     }
 
+    /// The matcher of Envoy's docs example `listener_complicated.yaml`
+    /// (docs/root/intro/arch_overview/advanced/matching/_include/), chains http=a,
+    /// internal=b, tls=c: port 80 → http; port 443 → internal from 192.0.0.0/2 or
+    /// 10.0.0.0/24, else tls (a range without prefix_len is /0); anything else → no match.
+    @Test func envoysDocsExampleByPortThenSourceRange() throws {
+        let m = try matcher("""
+            matcher_tree:
+              input: \(Self.input("DestinationPortInput"))
+              exact_match_map:
+                map:
+                  "80": \(Self.action("a"))
+                  "443":
+                    matcher:
+                      matcher_tree:
+                        input: \(Self.input("SourceIPInput"))
+                        custom_match:
+                          name: ip-matcher
+                          typed_config:
+                            "@type": type.googleapis.com/xds.type.matcher.v3.IPMatcher
+                            range_matchers:
+                            - ranges: [{ address_prefix: 192.0.0.0, prefix_len: 2 }, { address_prefix: 10.0.0.0, prefix_len: 24 }]
+                              on_match: \(Self.action("b"))
+                            - ranges: [{ address_prefix: 0.0.0.0 }]
+                              on_match: \(Self.action("c"))
+            """)
+        #expect(m.select(try socket(localPort: 80)) == 0)
+        #expect(m.select(try socket(localPort: 443, remote: "192.168.1.1")) == 1)
+        #expect(m.select(try socket(localPort: 443, remote: "10.0.0.5")) == 1)
+        #expect(m.select(try socket(localPort: 443, remote: "8.8.8.8")) == 2)
+        #expect(m.select(try socket(localPort: 22)) == nil)
+    }
+
     @Test func aMatcherWithOnlyOnNoMatchAlwaysSelectsIt() throws {
         let m = try matcher("on_no_match: \(Self.action("b"))")
         #expect(m.select(try socket()) == 1)
