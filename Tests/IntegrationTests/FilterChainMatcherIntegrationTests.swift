@@ -1,5 +1,6 @@
 import BundledFilters
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Relay
@@ -259,5 +260,30 @@ struct FilterChainMatcherIntegrationTests {
             "\(error)".hasPrefix("m.yaml:") && "\(error)".contains("\"name\" field is duplicated with value 'a'")
         }
         await backend.stop()
+    }
+
+    /// Collects warnings logged while a config loads.
+    final class WarningCollector: LogHandler, @unchecked Sendable {
+        let lines = Mutex<[String]>([])
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .warning
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            lines.withLock { $0.append("\(event.message)") }
+        }
+    }
+
+    @Test func ignoredFilterChainMatchIsNamedInOneStartupWarning() async throws {
+        let backends = try await Self.startBackends(["a", "b"])
+        let yaml = Self.yaml(matcher: "      on_no_match: \(Self.action("a"))", backends: backends, chainMatch: ["b": "{ destination_port: 80 }"])
+        let collector = WarningCollector()
+        _ = try ServerConfiguration.load(yaml: yaml, fileName: "m.yaml", registry: .bundled, logger: Logger(label: "t") { _ in collector })
+        #expect(collector.lines.withLock { $0 } == [
+            "'filter_chain_match' is ignored on filter chain(s) 'b': the listener's filter_chain_matcher selects chains"
+        ])
+        await Self.stop(backends)
     }
 }
