@@ -200,6 +200,44 @@ import Testing
         #expect(m.select(try socket(localPort: 22)) == nil)
     }
 
+    @Test func cidrMasksAgreeWithByteWiseContainment() throws {
+        let addresses = ["10.1.2.3", "10.1.255.1", "0.0.0.0", "255.255.255.255", "2001:db8::1", "2001:db8:0:0:8000::1", "::1", "::ffff:127.0.0.9"]
+        let ranges: [(String, Int)] = [
+            ("10.0.0.0", 8), ("10.1.2.3", 32), ("10.1.0.0", 17), ("0.0.0.0", 0), ("2001:db8::", 32), ("2001:db8::", 64),
+            ("2001:db8::", 65), ("2001:db8::1", 128), ("::", 0), ("::ffff:127.0.0.0", 104),
+        ]
+        for (prefix, length) in ranges {
+            let range = try #require(CIDRRange(address: prefix, prefixLength: length))
+            let mask = CIDRMask(range)
+            for text in addresses {
+                let socket = try SocketAddress(ipAddress: text, port: 1)
+                let value = try #require(IPAddressValue(socket))
+                #expect(mask.contains(value) == range.contains(IPAddressBytes.bytes(of: socket)!), "\(text) in \(prefix)/\(length)")
+            }
+        }
+        #expect(IPAddressValue(try SocketAddress(ipAddress: "::ffff:127.0.0.9", port: 1))!.isLoopback)
+        #expect(IPAddressValue(try SocketAddress(ipAddress: "::1", port: 1))!.isLoopback)
+        #expect(!IPAddressValue(try SocketAddress(ipAddress: "128.0.0.1", port: 1))!.isLoopback)
+    }
+
+    @Test func exactMapsOnAddressesCompareAsEnvoysText() throws {
+        let m = try matcher("""
+            matcher_tree:
+              input: \(Self.input("DestinationIPInput"))
+              exact_match_map: { map: { 10.0.0.1: \(Self.action("a")), "2001:db8::5": \(Self.action("b")) } }
+            """)
+        #expect(m.select(try socket(local: "10.0.0.1")) == 0)
+        #expect(m.select(try socket(local: "2001:db8:0::5")) == 1)
+        #expect(m.select(try socket(local: "10.0.0.2")) == nil)
+        // A key Envoy would never print cannot match, as in Envoy.
+        let loose = try matcher("""
+            matcher_tree:
+              input: \(Self.input("DestinationIPInput"))
+              exact_match_map: { map: { "2001:DB8::5": \(Self.action("a")) } }
+            """)
+        #expect(loose.select(try socket(local: "2001:db8::5")) == nil)
+    }
+
     @Test func aMatcherWithOnlyOnNoMatchAlwaysSelectsIt() throws {
         let m = try matcher("on_no_match: \(Self.action("b"))")
         #expect(m.select(try socket()) == 1)

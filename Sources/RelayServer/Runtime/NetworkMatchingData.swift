@@ -34,19 +34,18 @@ struct NetworkMatchingData {
         }
     }
 
-    /// The input's address bytes (4 or 16), for IP range matching.
-    func address(of input: NetworkMatchInput) -> [UInt8]? {
+    /// The input's address, for IP range matching and IP-keyed maps (no text, no allocation).
+    func address(of input: NetworkMatchInput) -> IPAddressValue? {
         switch input {
-        case .destinationIP: return IPAddressBytes.bytes(of: socket.localAddress)
-        case .sourceIP, .directSourceIP: return IPAddressBytes.bytes(of: socket.remoteAddress)
+        case .destinationIP: return IPAddressValue(socket.localAddress)
+        case .sourceIP, .directSourceIP: return IPAddressValue(socket.remoteAddress)
         default: return nil
         }
     }
 
     /// Envoy's `SAME_IP_OR_LOOPBACK`: the peer is loopback or has the listener-side IP.
     private var isLocalSource: Bool {
-        guard let source = IPAddressBytes.bytes(of: socket.remoteAddress) else { return false }
-        if IPAddressBytes.isLoopback(source) { return true }
-        return source == IPAddressBytes.bytes(of: socket.localAddress)
+        guard let source = IPAddressValue(socket.remoteAddress) else { return false }
+        return source.isLoopback || source == IPAddressValue(socket.localAddress)
     }
 }

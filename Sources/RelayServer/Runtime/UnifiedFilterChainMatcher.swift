@@ -19,7 +19,7 @@ struct UnifiedFilterChainMatcher: Sendable {
 
     indirect enum Predicate: Sendable {
         case value(NetworkMatchInput, ValueMatch)
-        case ipRanges(NetworkMatchInput, [CIDRRange])
+        case ipRanges(NetworkMatchInput, [CIDRMask])
         case and([Predicate])
         case or([Predicate])
         case not(Predicate)
@@ -50,7 +50,7 @@ struct UnifiedFilterChainMatcher: Sendable {
     }
 
     struct IPEntry: Sendable {
-        let range: CIDRRange
+        let range: CIDRMask
         let onMatch: OnMatch
         let exclusive: Bool
     }
@@ -61,6 +61,8 @@ struct UnifiedFilterChainMatcher: Sendable {
         case exact(NetworkMatchInput, [String: OnMatch])
         /// An exact map over a port input whose keys are all port numbers: no formatting.
         case exactPort(NetworkMatchInput, [Int: OnMatch])
+        /// An exact map over an IP input whose keys are all addresses as Envoy prints them.
+        case exactAddress(NetworkMatchInput, [IPAddressValue: OnMatch])
         /// Longest prefix first.
         case prefix(NetworkMatchInput, [(String, OnMatch)])
         /// Most specific range first.
@@ -102,6 +104,10 @@ struct UnifiedFilterChainMatcher: Sendable {
             }
         case .exactPort(let input, let map):
             if let port = data.port(of: input), let onMatch = map[port], let chain = resolve(onMatch, data) {
+                return chain
+            }
+        case .exactAddress(let input, let map):
+            if let address = data.address(of: input), let onMatch = map[address], let chain = resolve(onMatch, data) {
                 return chain
             }
         case .prefix(let input, let entries):
@@ -161,6 +167,10 @@ struct UnifiedFilterChainMatcher: Sendable {
                     var map: [Int: OnMatch] = [:]
                     for entry in entries { map[Int(entry.key)!] = try compile(entry.onMatch, names) }
                     kind = .exactPort(tree.input, map)
+                } else if tree.input.isIPAddress, let addresses = canonicalAddresses(entries.map(\.key)) {
+                    var map: [IPAddressValue: OnMatch] = [:]
+                    for (entry, address) in zip(entries, addresses) { map[address] = try compile(entry.onMatch, names) }
+                    kind = .exactAddress(tree.input, map)
                 } else {
                     var map: [String: OnMatch] = [:]
                     for entry in entries { map[entry.key] = try compile(entry.onMatch, names) }
@@ -235,10 +245,23 @@ struct UnifiedFilterChainMatcher: Sendable {
         }
     }
 
-    private static func cidr(_ range: CidrRange) throws -> CIDRRange {
+    private static func cidr(_ range: CidrRange) throws -> CIDRMask {
         guard let cidr = CIDRRange(address: range.addressPrefix, prefixLength: range.prefixLength) else {
             throw ConfigError("invalid CIDR range '\(range)'", at: range.mark ?? .file("<unknown>"))
         }
-        return cidr
+        return CIDRMask(cidr)
+    }
+
+    /// The keys as addresses, if every key is an address written exactly as Envoy prints one
+    /// (so that comparing addresses equals comparing Envoy's text); else nil.
+    private static func canonicalAddresses(_ keys: [String]) -> [IPAddressValue]? {
+        var addresses: [IPAddressValue] = []
+        for key in keys {
+            guard let socket = try? SocketAddress(ipAddress: key, port: 0), socket.ipAddress == key,
+                let address = IPAddressValue(socket)
+            else { return nil }
+            addresses.append(address)
+        }
+        return addresses
     }
 }
