@@ -128,7 +128,7 @@ struct EnvoyCorpusTests {
         loads("envoy_docs_arch_overview_load-assignment"),
         gap("envoy_docs_arch_overview_load-balancing-policy", "unknown field 'load_balancing_policy'",
             envoy: "Cluster.load_balancing_policy is an Envoy field"),
-        refused("envoy_docs_arch_overview_matching_listener_tls", "'filter_chain_matcher' is not supported by Relay"),
+        loads("envoy_docs_arch_overview_matching_listener_tls"),
         gap("envoy_docs_arch_overview_proxy-protocol", "unknown value 'strict_dns' for 'type'",
             envoy: "loads: Envoy parses enum values case-insensitively"),
         gap("envoy_docs_arch_overview_ssl", "unknown field 'ocsp_staple'",
