@@ -263,8 +263,11 @@ struct FilterChainMatcherIntegrationTests {
     }
 
     /// Collects warnings logged while a config loads.
-    final class WarningCollector: LogHandler, @unchecked Sendable {
-        let lines = Mutex<[String]>([])
+    struct WarningCollector: LogHandler {
+        final class Lines: Sendable {
+            let values = Mutex<[String]>([])
+        }
+        let lines = Lines()
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .warning
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -272,7 +275,7 @@ struct FilterChainMatcherIntegrationTests {
             set { metadata[key] = newValue }
         }
         func log(event: LogEvent) {
-            lines.withLock { $0.append("\(event.message)") }
+            lines.values.withLock { $0.append("\(event.message)") }
         }
     }
 
@@ -281,7 +284,7 @@ struct FilterChainMatcherIntegrationTests {
         let yaml = Self.yaml(matcher: "      on_no_match: \(Self.action("a"))", backends: backends, chainMatch: ["b": "{ destination_port: 80 }"])
         let collector = WarningCollector()
         _ = try ServerConfiguration.load(yaml: yaml, fileName: "m.yaml", registry: .bundled, logger: Logger(label: "t") { _ in collector })
-        #expect(collector.lines.withLock { $0 } == [
+        #expect(collector.lines.values.withLock { $0 } == [
             "'filter_chain_match' is ignored on filter chain(s) 'b': the listener's filter_chain_matcher selects chains"
         ])
         await Self.stop(backends)
