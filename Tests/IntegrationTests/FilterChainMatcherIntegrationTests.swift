@@ -118,6 +118,22 @@ struct FilterChainMatcherIntegrationTests {
         await Self.stop(backends)
     }
 
+    @Test func destinationIPSelectsTheChainOnAWildcardListener() async throws {
+        let backends = try await Self.startBackends(["a", "b"])
+        let relay = try await RunningRelay.start(yaml: Self.yaml(address: "0.0.0.0", matcher: """
+                  matcher_tree:
+                    input: \(Self.input("DestinationIPInput"))
+                    exact_match_map: { map: { 127.0.0.1: \(Self.action("a")), 127.0.0.3: \(Self.action("b")) } }
+            """, backends: backends))
+        for (host, chain) in [("127.0.0.1", "a"), ("127.0.0.3", "b")] {
+            let payload = Array("to \(host)".utf8)
+            #expect(try await Self.exchange(host: host, port: relay.port("front"), payload: payload) == payload)
+            #expect(Self.reached(backends, payload) == [chain], "to \(host)")
+        }
+        await relay.stop()
+        await Self.stop(backends)
+    }
+
     @Test func sourceIPRangesSelectChainsAndOnNoMatchTakesTheRest() async throws {
         let backends = try await Self.startBackends(["a", "b", "c"])
         let relay = try await RunningRelay.start(yaml: Self.yaml(matcher: """
