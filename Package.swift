@@ -91,8 +91,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HTTPInspector",
+            dependencies: ["Relay", nio],
+            path: "Filters/HTTPInspector",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BundledFilters",
-            dependencies: ["Relay", "TCPProxy", "ALPNTLS", "MetadataExchange", "TCPStats"],
+            dependencies: ["Relay", "TCPProxy", "ALPNTLS", "MetadataExchange", "TCPStats", "HTTPInspector"],
             path: "Filters/BundledFilters",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -166,6 +173,11 @@ let package = Package(
         .testTarget(
             name: "MetadataExchangeTests",
             dependencies: ["MetadataExchange", "Relay", "RelayTestKit", nio, nioEmbedded, logging, protobuf],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HTTPInspectorTests",
+            dependencies: ["HTTPInspector", "Relay", nio, nioEmbedded],
             swiftSettings: swiftSettings
         ),
         .testTarget(

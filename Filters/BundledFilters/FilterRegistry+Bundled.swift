@@ -1,4 +1,5 @@
 import ALPNTLS
+import HTTPInspector
 import MetadataExchange
 import Relay
 import TCPProxy
@@ -28,5 +29,6 @@ extension FilterRegistry {
         registry.register(downstream: DownstreamTLSTransportSocketConfigFactory())
         registry.register(upstream: UpstreamTLSTransportSocketConfigFactory())
         registry.register(TLSInspectorFactory())
+        registry.register(HTTPInspectorFactory())
     }
 }

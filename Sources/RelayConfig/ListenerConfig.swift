@@ -39,8 +39,9 @@ public struct ListenerConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public var filterChains: [FilterChainConfig]
     /// `default_filter_chain`.
     public var defaultFilterChain: FilterChainConfig?
-    /// `filter_chain_matcher`, kept as a node.
-    public var filterChainMatcher: ConfigNode?
+    /// `filter_chain_matcher` (Envoy's unified matcher; takes precedence over each chain's
+    /// `filter_chain_match`).
+    public var filterChainMatcher: FilterChainMatcherConfig?
     /// `per_connection_buffer_limit_bytes` (default 1 MiB).
     public var perConnectionBufferLimitBytes: UInt32
     /// `use_original_dst`.
@@ -124,7 +125,7 @@ public struct ListenerConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
             try container.decodeIfPresent(Bool.self, forKey: .continueOnListenerFiltersTimeout) ?? false
         filterChains = try container.decodeIfPresent([FilterChainConfig].self, forKey: .filterChains) ?? []
         defaultFilterChain = try container.decodeIfPresent(FilterChainConfig.self, forKey: .defaultFilterChain)
-        filterChainMatcher = try container.decodeIfPresent(ConfigNode.self, forKey: .filterChainMatcher)
+        filterChainMatcher = try container.decodeIfPresent(FilterChainMatcherConfig.self, forKey: .filterChainMatcher)
         perConnectionBufferLimitBytes =
             try container.decodeIfPresent(UInt32.self, forKey: .perConnectionBufferLimitBytes)
             ?? Self.defaultBufferLimitBytes

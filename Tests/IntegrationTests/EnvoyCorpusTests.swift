@@ -112,7 +112,7 @@ struct EnvoyCorpusTests {
         refused("envoy_configs_proxy_protocol", "'envoy.transport_sockets.proxy_protocol'"),
         loads("envoy_docs_arch_overview_load-assignment"),
         refused("envoy_docs_arch_overview_load-balancing-policy", "'load_balancing_policy'"),
-        refused("envoy_docs_arch_overview_matching_listener_tls", "'filter_chain_matcher' is not supported by Relay"),
+        loads("envoy_docs_arch_overview_matching_listener_tls"),
         refused("envoy_docs_arch_overview_proxy-protocol", "'envoy.transport_sockets.proxy_protocol'"),
         refused("envoy_docs_arch_overview_ssl", "'ocsp_staple'"),
         refused("envoy_docs_network_filters_redis-dns-lookups", "'envoy.filters.network.redis_proxy'"),

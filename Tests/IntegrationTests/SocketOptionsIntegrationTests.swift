@@ -78,7 +78,6 @@ struct SocketOptionsIntegrationTests {
     }
 
     @Test("fields that would change behaviour are refused at their file:line:col", arguments: [
-        ("", "    filter_chain_matcher: { on_no_match: { action: { name: x } } }", "", "'filter_chain_matcher' is not supported by Relay"),
         ("", "    use_original_dst: true", "", "'use_original_dst' is not supported by Relay"),
         ("", "    bind_to_port: false", "", "'bind_to_port: false' is not supported by Relay"),
         ("", "", "    outlier_detection: { consecutive_5xx: 3 }", "'outlier_detection' is not supported by Relay"),

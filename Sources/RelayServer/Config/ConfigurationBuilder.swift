@@ -335,7 +335,16 @@ struct ConfigurationBuilder {
         }
         var chains: [FilterChainRuntime] = []
         var criteria: [FilterChainMatchCriteria] = []
+        var unifiedMatcher: UnifiedFilterChainMatcher?
+        if let matcherConfig = config.filterChainMatcher {
+            unifiedMatcher = try makeUnifiedMatcher(matcherConfig, chains: config.filterChains, listener: name)
+        }
         for (chainIndex, chain) in config.filterChains.enumerated() {
+            // With a filter_chain_matcher, each chain's filter_chain_match is ignored (as in Envoy).
+            if unifiedMatcher != nil {
+                chains.append(try makeChain(chain, index: chainIndex, context: listenerContext))
+                continue
+            }
             let match = try FilterChainCriteria.make(chain.filterChainMatch, mark: chain.mark)
             if let existing = criteria.firstIndex(of: match) {
                 let other = config.filterChains[existing]
@@ -372,7 +381,8 @@ struct ConfigurationBuilder {
             accessLoggers: accessLoggers,
             logger: logger,
             socketOptions: SocketOptionPlan.listener(config, address: address),
-            backlog: Int32(clamping: config.tcpBacklogSize ?? 1024)
+            backlog: Int32(clamping: config.tcpBacklogSize ?? 1024),
+            unifiedMatcher: unifiedMatcher
         )
     }
 

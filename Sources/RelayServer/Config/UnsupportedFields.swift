@@ -32,9 +32,6 @@ struct UnsupportedFields {
 
     /// Checks a listener's fields.
     func check(_ listener: ListenerConfig) throws {
-        if let matcher = listener.filterChainMatcher {
-            try refuse("filter_chain_matcher", at: matcher.mark, "use filter_chain_match on each filter chain")
-        }
         if listener.useOriginalDst {
             try refuse("use_original_dst", at: listener.mark, "listener hand-off by original destination is not implemented yet")
         }

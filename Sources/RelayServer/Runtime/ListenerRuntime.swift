@@ -17,6 +17,8 @@ final class ListenerRuntime: Sendable {
     let continueOnListenerFiltersTimeout: Bool
     let chains: [FilterChainRuntime]
     let matcher: FilterChainMatcher
+    /// `filter_chain_matcher`; when set it alone selects the chain (`matcher` is unused).
+    let unifiedMatcher: UnifiedFilterChainMatcher?
     let defaultChain: FilterChainRuntime?
     let bufferLimit: Int
     let accessLoggers: [AccessLogger]
@@ -42,8 +44,10 @@ final class ListenerRuntime: Sendable {
         accessLoggers: [AccessLogger],
         logger: Logger,
         socketOptions: [SocketOptionConfig] = [],
-        backlog: Int32 = 1024
+        backlog: Int32 = 1024,
+        unifiedMatcher: UnifiedFilterChainMatcher? = nil
     ) {
+        self.unifiedMatcher = unifiedMatcher
         self.socketOptions = socketOptions
         self.backlog = backlog
         self.name = name
@@ -80,6 +84,9 @@ final class ListenerRuntime: Sendable {
 
     /// Picks the filter chain for `socket`, or nil.
     func selectChain(for socket: AcceptedSocket) -> FilterChainRuntime? {
+        if let unifiedMatcher {
+            return unifiedMatcher.select(NetworkMatchingData(socket: socket)).map { chains[$0] } ?? defaultChain
+        }
         let input = FilterChainMatchInput(
             destinationPort: socket.localAddress?.port,
             destinationIP: IPAddressBytes.bytes(of: socket.localAddress),
