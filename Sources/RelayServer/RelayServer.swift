@@ -9,8 +9,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The Relay proxy: listeners on `concurrency` event loops, clusters, and the admin server,
-/// from a prepared ``ServerConfiguration``.
+/// The Relay proxy: listeners on `concurrency` worker event loops, clusters, and the admin
+/// server on an event loop of its own (as Envoy runs admin on its main thread, never on a
+/// worker, so no admin request can delay proxied traffic), from a prepared ``ServerConfiguration``.
 ///
 /// ```swift
 /// var registry = FilterRegistry.bundled
@@ -22,6 +23,8 @@ public final class RelayServer: Sendable {
     /// The prepared configuration.
     public let configuration: ServerConfiguration
     private let group: MultiThreadedEventLoopGroup
+    /// The admin server's own thread.
+    private let adminGroup: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let logger: Logger
     private let state: ServerState
@@ -34,6 +37,7 @@ public final class RelayServer: Sendable {
         var adminChannel: (any Channel)?
         var boundListeners: [(name: String, address: SocketAddress)] = []
         var dnsTasks: [Task<Void, Never>] = []
+        var drainSequence: Task<Void, Never>?
         var stopped = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var shutdownRequested = false
@@ -44,7 +48,9 @@ public final class RelayServer: Sendable {
     /// - Parameters:
     ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:registry:logger:)``.
     ///   - concurrency: event loops (Envoy's `--concurrency`); default: the number of cores.
-    ///   - drainTime: how long shutdown waits for open connections (`--drain-time-s`).
+    ///   - drainTime: Envoy's `--drain-time-s`: how long a graceful drain
+    ///     (`/drain_listeners?graceful`) keeps the listeners open before closing them. Shutdown
+    ///     (``stop()``, SIGTERM) does not wait for it, as in Envoy.
     ///   - logger: where the server logs.
     public init(
         configuration: ServerConfiguration,
@@ -55,6 +61,7 @@ public final class RelayServer: Sendable {
         self.configuration = configuration
         let threads = max(1, concurrency ?? System.coreCount)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.ownsGroup = true
         self.logger = logger
         self.drainTime = drainTime
@@ -78,7 +85,21 @@ public final class RelayServer: Sendable {
 
     /// Resolves DNS clusters, binds the listeners and the admin server. Returns once
     /// everything accepts connections.
+    ///
+    /// - Throws: ``BindError`` naming the listener (or the admin server) and the address when
+    ///   an address cannot be bound. A `start()` that throws has already stopped the server and
+    ///   released what it had bound.
     public func start() async throws {
+        do {
+            try await startComponents()
+        } catch {
+            await stop()
+            throw error
+        }
+        state.set(.live)
+    }
+
+    private func startComponents() async throws {
         for cluster in configuration.clusterManager.clusters.values {
             guard case .dns(_, let refresh, _) = cluster.discovery else { continue }
             let logger = self.logger
@@ -93,7 +114,12 @@ public final class RelayServer: Sendable {
             runtime.withLock { $0.dnsTasks.append(task) }
         }
         for listener in configuration.listeners {
-            let channels = try await bind(listener)
+            let channels: [any Channel]
+            do {
+                channels = try await bind(listener)
+            } catch {
+                throw BindError(listener: listener.name, address: listener.address, underlying: error)
+            }
             let address = channels.first?.localAddress ?? listener.address
             logger.info(
                 "listener started",
@@ -107,11 +133,15 @@ public final class RelayServer: Sendable {
             }
         }
         if let adminAddress = configuration.adminAddress {
-            let channel = try await bindAdmin(adminAddress)
+            let channel: any Channel
+            do {
+                channel = try await bindAdmin(adminAddress)
+            } catch {
+                throw BindError(listener: nil, address: adminAddress, underlying: error)
+            }
             logger.info("admin server started", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             runtime.withLock { $0.adminChannel = channel }
         }
-        state.set(.live)
     }
 
     /// Starts the server and returns when it has been shut down (``shutdown()``, admin
@@ -144,8 +174,12 @@ public final class RelayServer: Sendable {
         }
     }
 
-    /// Stops accepting, waits up to the drain time for open connections, closes the rest and
-    /// releases the event loops.
+    /// Envoy's server shutdown (SIGTERM, SIGINT, admin `/quitquitquit`): stops accepting,
+    /// closes every open connection and the admin server, and releases the event loops.
+    ///
+    /// Like Envoy (`InstanceImpl::shutdown` then `terminate`), shutdown does not wait for
+    /// connections to drain; draining is what `/drain_listeners?graceful` does beforehand (as
+    /// Istio's agent does before it sends SIGTERM), over ``drainTime``.
     public func stop() async {
         let (listeners, admin, tasks, alreadyStopped) = runtime.withLock { state in
             defer {
@@ -153,28 +187,52 @@ public final class RelayServer: Sendable {
                 state.listenerChannels.removeAll()
                 state.adminChannel = nil
                 state.dnsTasks.removeAll()
+                state.drainSequence = nil
             }
-            return (state.listenerChannels, state.adminChannel, state.dnsTasks, state.stopped)
+            return (state.listenerChannels, state.adminChannel, state.dnsTasks + [state.drainSequence].compactMap { $0 }, state.stopped)
         }
         guard !alreadyStopped else { return }
         state.set(.draining)
         for task in tasks { task.cancel() }
         for listener in listeners { try? await listener.channel.close() }
-        let deadline = ContinuousClock.now + drainTime
-        while tracker.count > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
         for channel in tracker.all() { try? await channel.close() }
         try? await admin?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
+        try? await adminGroup.shutdownGracefully()
     }
 
-    /// Stops accepting on the listeners (admin `/drain_listeners`).
-    func drainListeners(inboundOnly: Bool) {
+    /// Admin `/drain_listeners`: stops accepting on the listeners (only inbound ones with
+    /// `inboundOnly`). With `graceful`, Envoy's drain sequence runs first: the listeners keep
+    /// accepting for ``drainTime`` and are closed after it; a second graceful request while one
+    /// runs changes nothing. Open connections are left to finish in both cases.
+    func drainListeners(inboundOnly: Bool, graceful: Bool) {
+        guard graceful else {
+            closeListeners(inboundOnly: inboundOnly)
+            return
+        }
+        let drainTime = self.drainTime
+        runtime.withLock { state in
+            guard state.drainSequence == nil, !state.stopped else { return }
+            logger.info("draining listeners", metadata: ["drain_time": "\(drainTime)"])
+            state.drainSequence = Task { [weak self] in
+                try? await Task.sleep(for: drainTime)
+                guard !Task.isCancelled else { return }
+                self?.closeListeners(inboundOnly: inboundOnly)
+            }
+        }
+    }
+
+    private func closeListeners(inboundOnly: Bool) {
         let channels = runtime.withLock { state in
             state.listenerChannels.filter { !inboundOnly || $0.inbound }.map(\.channel)
         }
         for channel in channels { channel.close(promise: nil) }
+    }
+
+    /// Reopens every file access log (Envoy does this on SIGUSR1, after logrotate renamed the
+    /// files): lines written afterwards go to a new file at the configured path.
+    public func reopenAccessLogs() {
+        AccessLogger.reopenAll(logger: logger)
     }
 
     // MARK: - Binding
@@ -182,14 +240,19 @@ public final class RelayServer: Sendable {
     /// Binds `listener` once per event loop with `SO_REUSEPORT` (Envoy's worker model): the
     /// kernel spreads accepted connections over the loops, and each connection lives on the
     /// loop that accepted it, with no cross-thread hand-off. With port 0 the first socket
-    /// picks the port and the others join it.
+    /// picks the port and the others join it. If one bind fails, the others are closed.
     private func bind(_ listener: ListenerRuntime) async throws -> [any Channel] {
         var address = listener.address
         var channels: [any Channel] = []
-        for loop in group.makeIterator() {
-            let channel = try await bind(listener, on: loop, to: address)
-            if channels.isEmpty, let bound = channel.localAddress { address = bound }
-            channels.append(channel)
+        do {
+            for loop in group.makeIterator() {
+                let channel = try await bind(listener, on: loop, to: address)
+                if channels.isEmpty, let bound = channel.localAddress { address = bound }
+                channels.append(channel)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
         }
         return channels
     }
@@ -223,7 +286,7 @@ public final class RelayServer: Sendable {
 
     private func bindAdmin(_ address: SocketAddress) async throws -> any Channel {
         let admin = makeAdminContext()
-        return try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: adminGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -246,7 +309,7 @@ public final class RelayServer: Sendable {
             listenersText: { [weak self] json in self?.listenersText(json: json) ?? "" },
             clustersText: { json in AdminClusters.render(configuration.clusterManager, json: json) },
             quit: { [weak self] in self?.shutdown() },
-            drainListeners: { [weak self] inbound, _ in self?.drainListeners(inboundOnly: inbound) }
+            drainListeners: { [weak self] inbound, graceful in self?.drainListeners(inboundOnly: inbound, graceful: graceful) }
         )
     }
 

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Relay
 import RelayServer
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -37,8 +38,11 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: "Worker event loops (default: the number of cores).")
     var concurrency: Int?
 
-    @Option(name: .customLong("drain-time-s"), help: "Seconds to wait for connections to drain on shutdown.")
-    var drainTimeSeconds: Int = 600
+    @Option(
+        name: .customLong("drain-time-s"),
+        help: "Envoy's drain time: how long /drain_listeners?graceful keeps listeners open before closing them. SIGTERM does not wait for it (as in Envoy)."
+    )
+    var drainTimeSeconds: UInt32 = 600
 
     @Option(name: .customLong("admin-address-path"), help: "Write the admin server's bound ip:port to this file.")
     var adminAddressPath: String?
@@ -79,12 +83,16 @@ struct RelayCommand: AsyncParsableCommand {
             drainTime: .seconds(drainTimeSeconds),
             logger: logger
         )
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT]) { signal in
-            logger.info("signal received, draining", metadata: ["signal": "\(signal)"])
-            server.shutdown()
+        let signals = SignalWatcher(signals: ProcessSignals.handled) { signal in
+            ProcessSignals.handle(signal, server: server, logger: logger)
         }
         defer { signals.cancel() }
-        try await server.start()
+        do {
+            try await server.start()
+        } catch let error as BindError {
+            FileHandleStderr.write("\(error)\n")
+            throw ExitCode(1)
+        }
         if let adminAddressPath, let address = server.adminAddress {
             try AdminAddressFile.write("\(address.ipAddress ?? "127.0.0.1"):\(address.port ?? 0)\n", to: adminAddressPath)
         }
@@ -127,6 +135,39 @@ enum AdminAddressFile {
         text.withUTF8 { bytes in _ = Glibc.write(fd, bytes.baseAddress, bytes.count) }
         close(fd)
         guard rename(temporary, path) == 0 else { throw ValidationError("cannot write \(path)") }
+    }
+}
+
+/// What `relay` does on each signal, as Envoy (`source/server/server.cc`, `RunHelper`):
+/// SIGTERM and SIGINT shut the server down (no drain, exit 0); a second one while that
+/// shutdown is still running exits at once (status 128 + signal). SIGUSR1 reopens the access
+/// logs (logrotate). SIGHUP is logged and ignored (Envoy "eats" it; Relay has no hot restart).
+/// SIGUSR2, which Envoy leaves at its default action (terminate), is logged and ignored so a
+/// stray signal cannot cut every connection.
+enum ProcessSignals {
+    static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]
+    private static let shutdownSignals = Atomic<Int>(0)
+
+    static func handle(_ signal: Int32, server: RelayServer, logger: Logger) {
+        switch signal {
+        case SIGTERM, SIGINT:
+            let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
+            let earlier = shutdownSignals.add(1, ordering: .relaxed).oldValue
+            if earlier == 0 {
+                logger.warning("caught \(name), shutting down")
+                server.shutdown()
+            } else {
+                logger.warning("caught \(name) again during shutdown, exiting now")
+                _exit(128 + signal)
+            }
+        case SIGUSR1:
+            logger.info("caught SIGUSR1, reopening access logs")
+            server.reopenAccessLogs()
+        case SIGHUP:
+            logger.warning("caught and ignored SIGHUP (Relay has no hot restart)")
+        default:
+            logger.warning("caught and ignored signal \(signal)")
+        }
     }
 }
 

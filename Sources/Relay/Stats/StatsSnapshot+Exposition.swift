@@ -75,24 +75,33 @@ extension StatsSnapshot {
     /// Prometheus text exposition (format 0.0.4): one `# HELP` and one `# TYPE` line per
     /// metric family, families sorted by name. Envoy stats get the `envoy_` prefix and their
     /// extracted tags as labels; custom-namespace stats (Istio's) keep their own names.
-    public func renderPrometheus(usedOnly: Bool = false, naming: PrometheusNaming = .conventional) -> String {
+    /// - Parameters:
+    ///   - usedOnly: leave out stats that were never updated.
+    ///   - naming: Envoy's names or Prometheus-conventional ones.
+    ///   - filter: keep only stats whose flat Envoy name (`cluster.backend.upstream_cx_total`)
+    ///     this returns true for, as Envoy's `/stats/prometheus?filter=` does.
+    public func renderPrometheus(
+        usedOnly: Bool = false,
+        naming: PrometheusNaming = .conventional,
+        filter: (String) -> Bool = { _ in true }
+    ) -> String {
         var families: [String: (type: String, help: String, lines: [String])] = [:]
         func add(_ family: String, _ type: String, _ help: String, _ line: String) {
             if families[family] == nil { families[family] = (type, help, []) }
             families[family]!.lines.append(line)
         }
         let conventional = naming == .conventional
-        for counter in counters where !usedOnly || counter.isUsed {
+        for counter in counters where (!usedOnly || counter.isUsed) && filter(counter.name.name) {
             var family = counter.name.prometheusName
             if conventional && !family.hasSuffix("_total") { family += "_total" }
             add(family, "counter", counter.name.tagExtractedName, family + Self.labels(counter.name.tags) + " " + String(counter.value))
         }
-        for gauge in gauges where !usedOnly || gauge.isUsed {
+        for gauge in gauges where (!usedOnly || gauge.isUsed) && filter(gauge.name.name) {
             let family = gauge.name.prometheusName
             let type = conventional && family.hasSuffix("_total") ? "untyped" : "gauge"
             add(family, type, gauge.name.tagExtractedName, family + Self.labels(gauge.name.tags) + " " + String(gauge.value))
         }
-        for histogram in histograms where !usedOnly || histogram.sampleCount > 0 {
+        for histogram in histograms where (!usedOnly || histogram.sampleCount > 0) && filter(histogram.name.name) {
             var family = histogram.name.prometheusName
             var scale = 1.0
             if conventional && family.hasSuffix("_ms") {

@@ -126,30 +126,38 @@ final class AdminHandler: ChannelInboundHandler {
     }
 
     private func stats(query: [String: String], format: String?) -> AdminResponse {
-        let usedOnly = query["usedonly"] != nil
-        var matches: (String) -> Bool = { _ in true }
-        if let pattern = query["filter"], !pattern.isEmpty {
-            guard let regex = try? Regex(pattern) else {
-                return AdminResponse(status: .badRequest, body: "Invalid regex: \(pattern)\n")
-            }
-            matches = { name in (try? regex.firstMatch(in: name)) != nil }
+        let parameters: AdminStatsQuery
+        switch AdminStatsQuery.parse(query) {
+        case .success(let parsed): parameters = parsed
+        case .failure(let error): return AdminResponse(status: .badRequest, body: error.message)
         }
         admin.state.publish()
         let snapshot = admin.stats.snapshot()
+        let exceeded = AdminStatsQuery.Flag()
+        let matches = parameters.predicate(for: snapshot, exceeded: exceeded)
+        let usedOnly = parameters.usedOnly
+        var response: AdminResponse
         switch format {
         case nil, "text":
-            return AdminResponse(body: snapshot.renderText(usedOnly: usedOnly, filter: matches))
+            response = AdminResponse(body: snapshot.renderText(usedOnly: usedOnly, filter: matches))
         case "json":
-            return AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
+            response = AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
         case "prometheus":
             let naming: StatsSnapshot.PrometheusNaming = query["naming"] == "envoy" ? .envoy : .conventional
-            return AdminResponse(
+            response = AdminResponse(
                 contentType: "text/plain; version=0.0.4",
-                body: snapshot.renderPrometheus(usedOnly: usedOnly, naming: naming)
+                body: snapshot.renderPrometheus(usedOnly: usedOnly, naming: naming, filter: matches)
             )
         default:
             return AdminResponse(status: .badRequest, body: "usage: /stats?format=(json|prometheus|text)\n")
         }
+        if exceeded.value {
+            response = AdminResponse(
+                status: .badRequest,
+                body: "filter evaluation exceeded its budget of \(AdminStatsQuery.evaluationBudget)\n"
+            )
+        }
+        return response
     }
 
     static let helpText = """
