@@ -82,6 +82,49 @@ struct AdminIntegrationTests {
         await backend.stop()
     }
 
+    /// Envoy's `/stats` parameters (`source/server/admin/stats_params.cc`): `usedonly`,
+    /// `filter` (RE2, partial match on the flat name, also for `/stats/prometheus`), `type`.
+    @Test func statsQueryParametersAsEnvoy() async throws {
+        let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
+        let relay = try await RunningRelay.start(yaml: Self.yaml(backend: backend.port))
+        let admin = try #require(relay.server.adminAddress?.port)
+        _ = try await TestClient.exchange(port: relay.port("front"), payload: ByteBuffer(string: "hi"), group: MultiThreadedEventLoopGroup.singleton)
+        func lines(_ path: String) async throws -> [Substring] {
+            let response = try await AdminClient.request(port: admin, path)
+            #expect(response.status == 200, "\(path): \(response.body)")
+            return response.body.split(separator: "\n")
+        }
+
+        let all = try await lines("/stats")
+        let used = try await lines("/stats?usedonly")
+        #expect(all.contains("cluster.backend.upstream_cx_connect_fail: 0"))
+        #expect(!used.contains { $0.hasPrefix("cluster.backend.upstream_cx_connect_fail:") })
+        #expect(used.contains("cluster.backend.upstream_cx_total: 1"))
+        #expect(try await lines("/stats?filter=").count == all.count)
+
+        let filtered = try await lines("/stats?usedonly&filter=%5Ecluster%5C.backend%5C.upstream_cx_(total%7Cactive)%24")
+        #expect(filtered == ["cluster.backend.upstream_cx_active: 0", "cluster.backend.upstream_cx_total: 1"])
+        let digits = try await lines("/stats?filter=listener%5C.%5Cd%2B")
+        #expect(!digits.isEmpty && digits.allSatisfy { $0.hasPrefix("listener.127.0.0.1_") })
+
+        let prometheus = try await lines("/stats/prometheus?filter=%5Ecluster%5C.")
+        #expect(prometheus.contains { $0.hasPrefix("envoy_cluster_upstream_cx_total") })
+        #expect(prometheus.allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("envoy_cluster_") })
+
+        let counters = try await lines("/stats?type=Counters&filter=%5Eserver%5C.")
+        let gauges = try await lines("/stats?type=Gauges&filter=%5Eserver%5C.")
+        #expect(!gauges.isEmpty && gauges.contains { $0.hasPrefix("server.live:") })
+        #expect(!counters.contains { $0.hasPrefix("server.live:") })
+
+        let backReference = try await AdminClient.request(port: admin, "/stats?filter=(a)%5C1")
+        #expect(backReference.status == 400)
+        #expect(backReference.body.hasPrefix("Invalid re2 regex"))
+        #expect(try await AdminClient.request(port: admin, "/stats?filter=a%7B1001%7D").status == 400)
+        #expect(try await AdminClient.request(port: admin, "/stats?type=Bogus").status == 400)
+        await relay.stop()
+        await backend.stop()
+    }
+
     @Test(.enabled(if: promtool != nil, "promtool (Debian package prometheus) is installed by .ci/run"))
     func prometheusOutputPassesPromtool() async throws {
         let mesh = try await SeedScenarioTests.startMesh()

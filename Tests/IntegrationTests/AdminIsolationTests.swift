@@ -1,5 +1,8 @@
+import BundledFilters
+import Dispatch
 import NIOCore
 import NIOPosix
+import Relay
 import RelayServer
 import Testing
 
@@ -36,5 +39,72 @@ struct AdminIsolationTests {
         try await withDeadline(seconds: 10, "shutdown") { await relay.stop() }
         _ = await second.value
         await backend.stop()
+    }
+
+    /// A worker loop busy for as long as it takes (here: a filter that blocks it) cannot delay
+    /// the admin server: every endpoint answers from the admin thread.
+    @Test func adminAnswersWhileTheOnlyWorkerIsBlocked() async throws {
+        let gate = StallGate()
+        var registry = FilterRegistry.bundled
+        registry.register(StallFilterFactory(gate: gate))
+        let relay = try await RunningRelay.start(yaml: Self.stallYAML, registry: registry, concurrency: 1)
+        let admin = try #require(relay.server.adminAddress?.port)
+        let stalled = Task { try? await TestClient.exchange(port: relay.port("stall"), payload: ByteBuffer(string: "x"), group: MultiThreadedEventLoopGroup.singleton) }
+        await gate.waitUntilEntered()
+        for path in ["/ready", "/stats", "/server_info", "/listeners", "/clusters", "/config_dump", "/stats/prometheus"] {
+            let response = try await withDeadline(seconds: 5, path) { try await AdminClient.request(port: admin, path) }
+            #expect(response.status == 200, "\(path)")
+        }
+        gate.release()
+        await relay.stop()  // closes the stalled connection, which has no filter to end it
+        _ = await stalled.value
+    }
+
+    static let stallYAML = """
+        admin:
+          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+        static_resources:
+          listeners:
+          - name: stall
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            filter_chains:
+            - filters:
+              - name: test.stall
+                typed_config: { "@type": type.googleapis.com/test.Stall }
+        """
+}
+
+/// Blocks the event loop that creates a connection's filters until released.
+final class StallGate: Sendable {
+    private let entered = DispatchSemaphore(value: 0)
+    private let released = DispatchSemaphore(value: 0)
+
+    func block() {
+        entered.signal()
+        released.wait()
+    }
+
+    func waitUntilEntered() async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                self.entered.wait()
+                continuation.resume()
+            }
+        }
+    }
+
+    func release() { released.signal() }
+}
+
+/// A terminal filter whose factory blocks the worker loop (through ``StallGate``).
+struct StallFilterFactory: NetworkFilterFactory {
+    struct Config: Decodable, Sendable {}
+    static let name: FilterName = "test.stall"
+    static let typeURLs = ["type.googleapis.com/test.Stall"]
+    static var isTerminal: Bool { true }
+    let gate: StallGate
+
+    func makeFilters(_ prepared: Config, into chain: inout FilterChainBuilder) {
+        gate.block()
     }
 }

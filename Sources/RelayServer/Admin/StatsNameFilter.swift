@@ -39,15 +39,18 @@ final class StatsNameFilter {
         guard size <= Self.maximumExpandedSize else {
             throw Invalid(reason: "pattern too large once repetitions are expanded (\(size) > \(Self.maximumExpandedSize))")
         }
-        self.pattern = pattern
-        compiled = .allocate(capacity: 1)
-        let status = regcomp(compiled, extended, REG_EXTENDED | REG_NOSUB)
+        // Compile before any stored property is set: a throwing init of a fully initialized
+        // class runs deinit, which must only ever see a compiled expression.
+        let expression = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+        let status = regcomp(expression, extended, REG_EXTENDED | REG_NOSUB)
         guard status == 0 else {
             var message = [CChar](repeating: 0, count: 256)
-            regerror(status, compiled, &message, message.count)
-            compiled.deallocate()
+            regerror(status, expression, &message, message.count)
+            expression.deallocate()
             throw Invalid(reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
+        self.pattern = pattern
+        compiled = expression
     }
 
     deinit {
