@@ -125,6 +125,32 @@ struct AdminIntegrationTests {
         await backend.stop()
     }
 
+    /// Envoy's `/drain_listeners?graceful`: the listeners keep accepting for the drain time
+    /// (1 s in these tests), then close; open connections are left alone.
+    @Test func gracefulDrainListenersClosesAfterTheDrainTime() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let backend = try await EchoBackend.start(group: group)
+        let relay = try await RunningRelay.start(yaml: Self.yaml(backend: backend.port))
+        let admin = try #require(relay.server.adminAddress?.port)
+        let port = relay.port("front")
+        let open = try await EchoConnection.open(port: port)
+        #expect(try await AdminClient.request(port: admin, "/drain_listeners?graceful", method: "POST").status == 200)
+        let started = ContinuousClock.now
+        // Still accepting during the drain period.
+        let during = try await TestClient.exchange(port: port, payload: ByteBuffer(string: "during"), group: group)
+        #expect(String(buffer: during) == "during" || ContinuousClock.now - started >= .seconds(1))
+        // Closed after it.
+        let closed = try await eventually {
+            (try? socketConnects(port: port)) == false
+        }
+        #expect(closed)
+        #expect(ContinuousClock.now - started >= .milliseconds(900))
+        #expect(try await open.roundTrip("open") == "open")
+        await open.close()
+        await relay.stop()
+        await backend.stop()
+    }
+
     @Test(.enabled(if: promtool != nil, "promtool (Debian package prometheus) is installed by .ci/run"))
     func prometheusOutputPassesPromtool() async throws {
         let mesh = try await SeedScenarioTests.startMesh()
@@ -153,4 +179,19 @@ struct AdminIntegrationTests {
         }
         await mesh.stop()
     }
+}
+
+/// Whether a TCP connection to 127.0.0.1:`port` is accepted (blocking connect, loopback).
+func socketConnects(port: Int) throws -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RelayProcessError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return result == 0
 }
