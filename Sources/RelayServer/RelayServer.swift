@@ -29,6 +29,7 @@ public final class RelayServer: Sendable {
     private let logger: Logger
     private let state: ServerState
     private let drainTime: Duration
+    private let options: CommandLineOptions
     private let runtime = Mutex(RuntimeState())
     private let tracker = ConnectionTracker()
 
@@ -51,11 +52,13 @@ public final class RelayServer: Sendable {
     ///   - drainTime: Envoy's `--drain-time-s`: how long a graceful drain
     ///     (`/drain_listeners?graceful`) keeps the listeners open before closing them. Shutdown
     ///     (``stop()``, SIGTERM) does not wait for it, as in Envoy.
+    ///   - options: the other Envoy command-line options, for `/server_info`.
     ///   - logger: where the server logs.
     public init(
         configuration: ServerConfiguration,
         concurrency: Int? = nil,
         drainTime: Duration = .seconds(600),
+        options: CommandLineOptions = CommandLineOptions(),
         logger: Logger = Logger(label: "relay")
     ) {
         self.configuration = configuration
@@ -65,6 +68,7 @@ public final class RelayServer: Sendable {
         self.ownsGroup = true
         self.logger = logger
         self.drainTime = drainTime
+        self.options = options
         self.state = ServerState(stats: configuration.stats, concurrency: threads)
     }
 
@@ -332,12 +336,55 @@ public final class RelayServer: Sendable {
         let uptime = state.uptimeSeconds
         return """
             {"version":"relay/\(RelayVersion.current)","state":"\(state.current.name)","hot_restart_version":"disabled",\
-            "command_line_options":{"concurrency":\(state.concurrency.value),"drain_time":"\(drainTime.components.seconds)s"},\
-            "node":{"id":\(AdminJSON.string(info.nodeID)),"cluster":\(AdminJSON.string(info.clusterName))},\
+            "command_line_options":\(commandLineOptionsJSON()),\
+            "node":{"id":\(AdminJSON.string(info.nodeID)),"cluster":\(AdminJSON.string(info.clusterName)),\
+            "locality":{"region":\(AdminJSON.string(info.region)),"zone":\(AdminJSON.string(info.zone)),\
+            "sub_zone":\(AdminJSON.string(info.subZone))}},\
             "uptime_current_epoch":"\(uptime)s","uptime_all_epochs":"\(uptime)s"}
 
             """
     }
+
+    /// Envoy's `envoy.admin.v3.CommandLineOptions` JSON (proto3 JSON: 64-bit ints and
+    /// durations as strings, enums by name).
+    private func commandLineOptionsJSON() -> String {
+        func seconds(_ duration: Duration) -> String {
+            let (whole, attoseconds) = duration.components
+            let millis = attoseconds / 1_000_000_000_000_000
+            return millis == 0 ? "\"\(whole)s\"" : "\"\(whole).\(threeDigits(millis))s\""
+        }
+        let fields: [(String, String)] = [
+            ("base_id", "\"\(options.baseID)\""),
+            ("concurrency", "\(state.concurrency.value)"),
+            ("config_path", AdminJSON.string(options.configPath)),
+            ("config_yaml", AdminJSON.string(options.configYAML)),
+            ("allow_unknown_static_fields", "false"),
+            ("reject_unknown_dynamic_fields", "\(options.rejectUnknownDynamicFields)"),
+            ("admin_address_path", AdminJSON.string(options.adminAddressPath)),
+            ("local_address_ip_version", AdminJSON.string(options.localAddressIPVersion.rawValue)),
+            ("log_level", AdminJSON.string(options.logLevel)),
+            ("component_log_level", AdminJSON.string(options.componentLogLevel)),
+            ("log_format", AdminJSON.string(options.logFormat)),
+            ("log_path", AdminJSON.string(options.logPath)),
+            ("service_cluster", AdminJSON.string(options.serviceCluster)),
+            ("service_node", AdminJSON.string(options.serviceNode)),
+            ("service_zone", AdminJSON.string(options.serviceZone)),
+            ("drain_strategy", AdminJSON.string(options.drainStrategy == .gradual ? "Gradual" : "Immediate")),
+            ("mode", "\"Serve\""),
+            ("disable_hot_restart", "true"),
+            ("restart_epoch", "0"),
+            ("file_flush_interval", seconds(options.fileFlushInterval)),
+            ("drain_time", seconds(drainTime)),
+            ("parent_shutdown_time", seconds(options.parentShutdownTime)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+}
+
+/// `value` as three digits (`7` → `007`), for milliseconds after a decimal point.
+private func threeDigits(_ value: Int64) -> String {
+    let digits = "\(value)"
+    return String(repeating: "0", count: max(0, 3 - digits.count)) + digits
 }
 
 /// Relay's version string.

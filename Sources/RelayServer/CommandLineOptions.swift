@@ -1,0 +1,54 @@
+/// The Envoy command-line options a server was started with, beyond its configuration and
+/// concurrency: what `/server_info` reports under `command_line_options` (Envoy's
+/// `envoy.admin.v3.CommandLineOptions` names), with Envoy's defaults.
+///
+/// Several exist in Envoy for hot restart, which Relay does not have (Relay always runs as
+/// with `--disable-hot-restart`): ``baseID`` and ``parentShutdownTime`` are accepted and shown
+/// but change nothing.
+public struct CommandLineOptions: Sendable, Hashable {
+    /// `--drain-strategy`: how Envoy's drain sequence asks connections to close. Relay's
+    /// network filters never drain-close a connection (Envoy's tcp_proxy does not either), so
+    /// both strategies drain TCP alike: listeners close after the drain time.
+    public enum DrainStrategy: String, Sendable, Hashable, CaseIterable {
+        /// Envoy's default: drain-close probability rises over the drain time.
+        case gradual
+        /// Every connection is asked to close as soon as draining starts.
+        case immediate
+    }
+
+    /// `--local-address-ip-version`: the IP version of the node's own address.
+    public enum IPVersion: String, Sendable, Hashable, CaseIterable {
+        case v4, v6
+    }
+
+    /// `--base-id` (hot restart shared-memory id; informational in Relay).
+    public var baseID: UInt32 = 0
+    /// `--drain-strategy`.
+    public var drainStrategy: DrainStrategy = .gradual
+    /// `--parent-shutdown-time-s` (hot restart; informational in Relay).
+    public var parentShutdownTime: Duration = .seconds(900)
+    /// `--file-flush-interval-msec`: the longest a log line may wait in a buffer. Relay writes
+    /// every access-log line when the connection is logged, so lines never wait longer.
+    public var fileFlushInterval: Duration = .milliseconds(10_000)
+    /// `--local-address-ip-version`.
+    public var localAddressIPVersion: IPVersion = .v4
+    /// `--reject-unknown-dynamic-fields` (Relay has only static configuration, where unknown
+    /// fields are always errors).
+    public var rejectUnknownDynamicFields = false
+    /// `--log-level`, `--component-log-level`, `--log-format`, `--log-path` as given.
+    public var logLevel = "info"
+    public var componentLogLevel = ""
+    public var logFormat = ""
+    public var logPath = ""
+    /// `--service-cluster`, `--service-node`, `--service-zone` as given.
+    public var serviceCluster = ""
+    public var serviceNode = ""
+    public var serviceZone = ""
+    /// `--config-path`, `--config-yaml`, `--admin-address-path` as given.
+    public var configPath = ""
+    public var configYAML = ""
+    public var adminAddressPath = ""
+
+    /// Envoy's defaults.
+    public init() {}
+}
