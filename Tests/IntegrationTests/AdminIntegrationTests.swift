@@ -137,8 +137,9 @@ struct AdminIntegrationTests {
         #expect(try await AdminClient.request(port: admin, "/drain_listeners?graceful", method: "POST").status == 200)
         let started = ContinuousClock.now
         // Still accepting during the drain period.
-        let during = try await TestClient.exchange(port: port, payload: ByteBuffer(string: "during"), group: group)
-        #expect(String(buffer: during) == "during" || ContinuousClock.now - started >= .seconds(1))
+        // (A refused connect is only possible once the drain time has passed: a loaded machine.)
+        let during = try? await TestClient.exchange(port: port, payload: ByteBuffer(string: "during"), group: group)
+        #expect(during.map { String(buffer: $0) } == "during" || ContinuousClock.now - started >= .seconds(1))
         // Closed after it.
         let closed = try await eventually {
             (try? socketConnects(port: port)) == false

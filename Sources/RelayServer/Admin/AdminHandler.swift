@@ -166,6 +166,8 @@ final class AdminHandler: ChannelInboundHandler {
           /clusters: upstream cluster status
           /config_dump: dump current Relay configs
           /drain_listeners (POST): drain listeners
+              graceful: When draining listeners, enter a graceful drain period (--drain-time-s) prior to closing listeners
+              inboundonly: Drains all inbound listeners
           /healthcheck/fail (POST): cause the server to fail health checks
           /healthcheck/ok (POST): cause the server to pass health checks
           /help: print out list of admin commands
@@ -174,7 +176,12 @@ final class AdminHandler: ChannelInboundHandler {
           /ready: print server state, return 200 if LIVE, otherwise return 503
           /server_info: print server version/status information
           /stats: print server stats
+              usedonly: Only include stats that have been written by system since restart
+              filter: Regular expression (Google re2 syntax) for filtering stats
+              format: Format to use; One of (text, json, prometheus)
+              type: Stat types to include; One of (All, Counters, Histograms, Gauges, TextReadouts)
           /stats/prometheus: print server stats in prometheus format
+              usedonly, filter: as for /stats
 
         """
 }
