@@ -141,9 +141,7 @@ struct AdminIntegrationTests {
         let during = try? await TestClient.exchange(port: port, payload: ByteBuffer(string: "during"), group: group)
         #expect(during.map { String(buffer: $0) } == "during" || ContinuousClock.now - started >= .seconds(1))
         // Closed after it.
-        let closed = try await eventually {
-            (try? socketConnects(port: port)) == false
-        }
+        let closed = try await eventually(timeout: .seconds(10)) { await connectionRefused(port: port) }
         #expect(closed)
         #expect(ContinuousClock.now - started >= .milliseconds(900))
         #expect(try await open.roundTrip("open") == "open")
@@ -182,17 +180,17 @@ struct AdminIntegrationTests {
     }
 }
 
-/// Whether a TCP connection to 127.0.0.1:`port` is accepted (blocking connect, loopback).
-func socketConnects(port: Int) throws -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw RelayProcessError("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+/// Whether 127.0.0.1:`port` refuses connections (nothing listens there any more).
+func connectionRefused(port: Int) async -> Bool {
+    do {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try? await channel.close()
+        return false
+    } catch let error as NIOConnectionError {
+        return error.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+    } catch {
+        return false
     }
-    return result == 0
 }

@@ -65,6 +65,23 @@ struct RelayProcessTests {
         await backend.stop()
     }
 
+    /// A second SIGTERM while the first one's shutdown runs exits at once (status 128+15); if
+    /// the shutdown already finished, the status is 0. Either way the process is gone promptly.
+    @Test func secondSigtermExitsAtOnce() async throws {
+        let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
+        let (relay, admin) = try await RelayProcess.serve(yaml: Self.yaml(backend: backend.port))
+        let connection = try await EchoConnection.open(port: try await Self.listenerPort(admin: admin))
+        #expect(try await connection.roundTrip("ping") == "ping")
+        relay.signal(SIGTERM)
+        relay.signal(SIGTERM)
+        let status = try await withDeadline(seconds: 10, "relay's exit after two SIGTERMs") { await relay.exitStatus() }
+        #expect(status == 0 || status == 128 + SIGTERM, "\(relay.stderr)")
+        if status != 0 { #expect(relay.stderr.contains("caught SIGTERM again during shutdown, exiting now")) }
+        await connection.close()
+        await relay.cleanUp()
+        await backend.stop()
+    }
+
     /// SIGHUP (Envoy eats it) and SIGUSR2 leave the process and its connections alone.
     @Test func sighupAndSigusr2AreIgnored() async throws {
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
