@@ -18,7 +18,10 @@ public struct CommandLineOptions: Sendable, Hashable {
 
     /// `--local-address-ip-version`: the IP version of the node's own address.
     public enum IPVersion: String, Sendable, Hashable, CaseIterable {
-        case v4, v6
+        /// IPv4 (Envoy's default).
+        case v4
+        /// IPv6.
+        case v6
     }
 
     /// `--base-id` (hot restart shared-memory id; informational in Relay).
@@ -35,18 +38,25 @@ public struct CommandLineOptions: Sendable, Hashable {
     /// `--reject-unknown-dynamic-fields` (Relay has only static configuration, where unknown
     /// fields are always errors).
     public var rejectUnknownDynamicFields = false
-    /// `--log-level`, `--component-log-level`, `--log-format`, `--log-path` as given.
+    /// `--log-level` as given.
     public var logLevel = "info"
+    /// `--component-log-level` as given.
     public var componentLogLevel = ""
+    /// `--log-format` as given.
     public var logFormat = ""
+    /// `--log-path` as given.
     public var logPath = ""
-    /// `--service-cluster`, `--service-node`, `--service-zone` as given.
+    /// `--service-cluster` as given.
     public var serviceCluster = ""
+    /// `--service-node` as given.
     public var serviceNode = ""
+    /// `--service-zone` as given.
     public var serviceZone = ""
-    /// `--config-path`, `--config-yaml`, `--admin-address-path` as given.
+    /// `--config-path` as given.
     public var configPath = ""
+    /// `--config-yaml` as given.
     public var configYAML = ""
+    /// `--admin-address-path` as given.
     public var adminAddressPath = ""
 
     /// Envoy's defaults.

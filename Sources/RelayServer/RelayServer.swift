@@ -47,7 +47,7 @@ public final class RelayServer: Sendable {
     /// Creates a server.
     ///
     /// - Parameters:
-    ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:registry:logger:)``.
+    ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:nodeOverrides:registry:logger:)``.
     ///   - concurrency: event loops (Envoy's `--concurrency`); default: the number of cores.
     ///   - drainTime: Envoy's `--drain-time-s`: how long a graceful drain
     ///     (`/drain_listeners?graceful`) keeps the listeners open before closing them. Shutdown
@@ -183,7 +183,7 @@ public final class RelayServer: Sendable {
     ///
     /// Like Envoy (`InstanceImpl::shutdown` then `terminate`), shutdown does not wait for
     /// connections to drain; draining is what `/drain_listeners?graceful` does beforehand (as
-    /// Istio's agent does before it sends SIGTERM), over ``drainTime``.
+    /// Istio's agent does before it sends SIGTERM), over the drain time (`drainTime`).
     public func stop() async {
         let (listeners, admin, tasks, alreadyStopped) = runtime.withLock { state in
             defer {
@@ -207,7 +207,7 @@ public final class RelayServer: Sendable {
 
     /// Admin `/drain_listeners`: stops accepting on the listeners (only inbound ones with
     /// `inboundOnly`). With `graceful`, Envoy's drain sequence runs first: the listeners keep
-    /// accepting for ``drainTime`` and are closed after it; a second graceful request while one
+    /// accepting for the drain time and are closed after it; a second graceful request while one
     /// runs changes nothing. Open connections are left to finish in both cases.
     func drainListeners(inboundOnly: Bool, graceful: Bool) {
         guard graceful else {

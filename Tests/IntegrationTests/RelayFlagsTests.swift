@@ -25,17 +25,10 @@ struct RelayFlagsTests {
     @Test func versionPrintsAndExits0() async throws {
         let directory = NSTemporaryDirectory() + "relay-flags-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let output = directory + "/stdout"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: RelayProcess.executable!)
-        process.arguments = ["--version"]
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(try String(contentsOfFile: output, encoding: .utf8) == "relay version: 0.1.0\n")
-        try? FileManager.default.removeItem(atPath: directory)
+        let relay = try RelayProcess(arguments: ["--version"], directory: directory)
+        #expect(try await withDeadline(seconds: 20, "relay --version") { await relay.exitStatus() } == 0)
+        #expect(relay.stdout == "relay version: 0.1.0\n")
+        await relay.cleanUp()
     }
 
     static let config = RelayProcessTests.yaml(backend: 9)

@@ -1,9 +1,14 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The real `relay` executable, started as a child process for signal and exit-code tests.
-final class RelayProcess: @unchecked Sendable {
+///
+/// Launched with `posix_spawn` rather than Foundation's `Process`, whose `run()` on Linux
+/// (this toolchain) can crash intermittently reading `/proc/self/fd`
+/// (swift-corelibs-foundation #5472): these tests start many processes.
+final class RelayProcess: Sendable {
     /// The built `relay` next to the test bundle (`swift build --build-tests` builds both).
     static let executable: String? = {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -14,32 +19,66 @@ final class RelayProcess: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    let process = Process()
+    let pid: pid_t
     let directory: String
     let stderrPath: String
+    let stdoutPath: String
+    private let status = ExitStatusBox()
     private let exited: Task<Int32, Never>
 
-    /// Starts `relay` with `arguments`; `directory` (removed by ``cleanUp()``) holds its
-    /// standard error.
+    /// Starts `relay` with `arguments`; `directory` (removed by ``cleanUp()``) receives its
+    /// standard output and error.
     init(arguments: [String], directory: String) throws {
         self.directory = directory
         stderrPath = directory + "/stderr.log"
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.executable!)
-        process.arguments = arguments
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardOutput = FileHandle.nullDevice
+        stdoutPath = directory + "/stdout.log"
+        pid = try Self.spawn(Self.executable!, arguments: arguments, stdout: stdoutPath, stderr: stderrPath)
+        let pid = self.pid
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { process in
-            continuation.yield(process.terminationStatus)
+        // waitpid blocks: a thread of its own, off the cooperative pool.
+        Thread.detachNewThread {
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            // Exit status, or 128 + signal as a shell reports a killed process.
+            let code = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            continuation.yield(code)
             continuation.finish()
         }
-        try process.run()
+        let status = self.status
         exited = Task {
-            var status: Int32 = -1
-            for await value in stream { status = value }
-            return status
+            var code: Int32 = -1
+            for await value in stream { code = value }
+            status.set(code)
+            return code
         }
+    }
+
+    private static func spawn(_ path: String, arguments: [String], stdout: String, stderr: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // The child starts with no blocked signals and default dispositions, whatever the
+        // spawning thread had (dispatch threads block signals).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw RelayProcessError("posix_spawn \(path): \(String(cString: strerror(result)))") }
+        return pid
     }
 
     /// Starts `relay -c <config>` serving, and waits for its admin address file.
@@ -54,10 +93,10 @@ final class RelayProcess: @unchecked Sendable {
             directory: directory
         )
         let started = try await eventually(timeout: .seconds(20)) {
-            FileManager.default.fileExists(atPath: addressFile) || !relay.process.isRunning
+            FileManager.default.fileExists(atPath: addressFile) || !relay.isRunning
         }
-        guard started, relay.process.isRunning else {
-            relay.process.terminate()
+        guard started, relay.isRunning else {
+            relay.signal(SIGKILL)
             throw RelayProcessError("relay did not write its admin address: \(relay.stderr)")
         }
         let text = try String(contentsOfFile: addressFile, encoding: .utf8)
@@ -67,23 +106,31 @@ final class RelayProcess: @unchecked Sendable {
         return (relay, port)
     }
 
+    /// Whether the process has not exited (as far as its waiter has seen).
+    var isRunning: Bool { status.get() == nil }
+
     /// Everything the process wrote to standard error so far.
     var stderr: String {
         (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
     }
 
-    func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+    /// Everything the process wrote to standard output so far.
+    var stdout: String {
+        (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
     }
 
-    /// The exit status, once the process has exited.
+    func signal(_ number: Int32) {
+        if isRunning { kill(pid, number) }
+    }
+
+    /// The exit status (128 + signal if a signal ended it), once the process has exited.
     func exitStatus() async -> Int32 {
         await exited.value
     }
 
     /// Kills the process if it is still running and removes its directory.
     func cleanUp() async {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        signal(SIGKILL)
         _ = await exited.value
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -92,4 +139,11 @@ final class RelayProcess: @unchecked Sendable {
 struct RelayProcessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The child's exit status once known, shared with its waiter.
+private final class ExitStatusBox: Sendable {
+    private let value = Mutex<Int32?>(nil)
+    func get() -> Int32? { value.withLock { $0 } }
+    func set(_ code: Int32) { value.withLock { $0 = code } }
 }
