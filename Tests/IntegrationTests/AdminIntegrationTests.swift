@@ -134,8 +134,8 @@ struct AdminIntegrationTests {
         let admin = try #require(relay.server.adminAddress?.port)
         let port = relay.port("front")
         let open = try await EchoConnection.open(port: port)
-        #expect(try await AdminClient.request(port: admin, "/drain_listeners?graceful", method: "POST").status == 200)
         let started = ContinuousClock.now
+        #expect(try await AdminClient.request(port: admin, "/drain_listeners?graceful", method: "POST").status == 200)
         // Still accepting during the drain period.
         // (A refused connect is only possible once the drain time has passed: a loaded machine.)
         let during = try? await TestClient.exchange(port: port, payload: ByteBuffer(string: "during"), group: group)
@@ -143,7 +143,7 @@ struct AdminIntegrationTests {
         // Closed after it.
         let closed = try await eventually(timeout: .seconds(10)) { await connectionRefused(port: port) }
         #expect(closed)
-        #expect(ContinuousClock.now - started >= .milliseconds(900))
+        #expect(ContinuousClock.now - started >= .seconds(1))
         #expect(try await open.roundTrip("open") == "open")
         await open.close()
         await relay.stop()

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Relay
 import RelayServer
+import Synchronization
 import Testing
 
 /// An admin request can never stall proxying (issue 9 §2): the admin server runs on its own
@@ -74,22 +75,32 @@ struct AdminIsolationTests {
         """
 }
 
-/// Blocks the event loop that creates a connection's filters until released.
+/// Blocks the event loop that creates a connection's filters until released. The test side
+/// never blocks a thread: it awaits the "entered" signal (the cooperative pool has as few
+/// threads as cores).
 final class StallGate: Sendable {
-    private let entered = DispatchSemaphore(value: 0)
+    private let entered = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
     private let released = DispatchSemaphore(value: 0)
 
+    /// On the worker loop: announce, then hold the loop until ``release()``.
     func block() {
-        entered.signal()
+        let waiter = entered.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.signalled = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
         released.wait()
     }
 
     func waitUntilEntered() async {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                self.entered.wait()
-                continuation.resume()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = entered.withLock { state -> Bool in
+                if state.signalled { return true }
+                state.waiter = continuation
+                return false
             }
+            if now { continuation.resume() }
         }
     }
 

@@ -1,5 +1,7 @@
 import NIOCore
+import BundledFilters
 import NIOPosix
+import Relay
 import RelayServer
 import Testing
 
@@ -22,18 +24,23 @@ struct BindErrorTests {
         await holder.close()
     }
 
-    @Test func adminPortTakenReleasesTheListeners() async throws {
+    @Test func adminPortTaken() async throws {
         let holder = try await PortHolder.bind()
-        let free = try await PortHolder.bind()
-        let listenerPort = free.port
-        await free.close()
-        let yaml = RelayProcessTests.yaml(backend: 9, listenerPort: listenerPort, adminPort: holder.port)
-        await #expect(throws: BindError.self) { _ = try await RunningRelay.start(yaml: yaml) }
-        // The listener bound before the admin failed was closed again: its port binds now.
-        let rebound = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: listenerPort)
-            .get()
-        try await rebound.close()
+        let yaml = RelayProcessTests.yaml(backend: 9, adminPort: holder.port)
+        let configuration = try ServerConfiguration.load(yaml: yaml, registry: .bundled)
+        let server = RelayServer(configuration: configuration, concurrency: 1)
+        do {
+            try await server.start()
+            Issue.record("start() bound a taken admin port")
+        } catch let error as BindError {
+            #expect(error.listener == nil)
+            #expect("\(error)" == "admin: cannot bind '127.0.0.1:\(holder.port)': Address already in use")
+        }
+        // The listener bound before the admin failed was bound (and closed again by the failed
+        // start). Whether its port now refuses cannot be checked reliably here: with
+        // SO_REUSEPORT, Linux may hand the same port 0 choice to a parallel test's listener.
+        #expect(server.listenerAddresses["front"]?.port != nil)
+        await server.stop()  // a no-op after a failed start
         await holder.close()
     }
 }
