@@ -10,8 +10,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The Relay proxy: listeners on `concurrency` event loops, clusters, and the admin server,
-/// from a prepared ``ServerConfiguration``.
+/// The Relay proxy: listeners on `concurrency` worker event loops, clusters, and the admin
+/// server on an event loop of its own (as Envoy runs admin on its main thread, never on a
+/// worker, so no admin request can delay proxied traffic), from a prepared ``ServerConfiguration``.
 ///
 /// ```swift
 /// var registry = FilterRegistry.bundled
@@ -23,10 +24,13 @@ public final class RelayServer: Sendable {
     /// The prepared configuration.
     public let configuration: ServerConfiguration
     private let group: MultiThreadedEventLoopGroup
+    /// The admin server's own thread.
+    private let adminGroup: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let logger: Logger
     private let state: ServerState
     private let drainTime: Duration
+    private let options: CommandLineOptions
     private let runtime = Mutex(RuntimeState())
     private let tracker = ConnectionTracker()
 
@@ -35,6 +39,7 @@ public final class RelayServer: Sendable {
         var adminChannel: (any Channel)?
         var boundListeners: [(name: String, address: SocketAddress)] = []
         var dnsTasks: [Task<Void, Never>] = []
+        var drainSequence: Task<Void, Never>?
         var stopped = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var shutdownRequested = false
@@ -43,22 +48,28 @@ public final class RelayServer: Sendable {
     /// Creates a server.
     ///
     /// - Parameters:
-    ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:registry:logger:)``.
+    ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:nodeOverrides:registry:logger:)``.
     ///   - concurrency: event loops (Envoy's `--concurrency`); default: the number of cores.
-    ///   - drainTime: how long shutdown waits for open connections (`--drain-time-s`).
+    ///   - drainTime: Envoy's `--drain-time-s`: how long a graceful drain
+    ///     (`/drain_listeners?graceful`) keeps the listeners open before closing them. Shutdown
+    ///     (``stop()``, SIGTERM) does not wait for it, as in Envoy.
+    ///   - options: the other Envoy command-line options, for `/server_info`.
     ///   - logger: where the server logs.
     public init(
         configuration: ServerConfiguration,
         concurrency: Int? = nil,
         drainTime: Duration = .seconds(600),
+        options: CommandLineOptions = CommandLineOptions(),
         logger: Logger = Logger(label: "relay")
     ) {
         self.configuration = configuration
         let threads = max(1, concurrency ?? System.coreCount)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.ownsGroup = true
         self.logger = logger
         self.drainTime = drainTime
+        self.options = options
         self.state = ServerState(stats: configuration.stats, concurrency: threads)
     }
 
@@ -82,7 +93,21 @@ public final class RelayServer: Sendable {
 
     /// Resolves DNS clusters, binds the listeners and the admin server. Returns once
     /// everything accepts connections.
+    ///
+    /// - Throws: ``BindError`` naming the listener (or the admin server) and the address when
+    ///   an address cannot be bound. A `start()` that throws has already stopped the server and
+    ///   released what it had bound.
     public func start() async throws {
+        do {
+            try await startComponents()
+        } catch {
+            await stop()
+            throw error
+        }
+        state.set(.live)
+    }
+
+    private func startComponents() async throws {
         for cluster in configuration.clusterManager.clusters.values {
             guard case .dns(_, let refresh, _) = cluster.discovery else { continue }
             let logger = self.logger
@@ -97,7 +122,12 @@ public final class RelayServer: Sendable {
             runtime.withLock { $0.dnsTasks.append(task) }
         }
         for listener in configuration.listeners {
-            let channels = try await bind(listener)
+            let channels: [any Channel]
+            do {
+                channels = try await bind(listener)
+            } catch {
+                throw BindError(listener: listener.name, address: listener.address, underlying: error)
+            }
             let address = channels.first?.localAddress ?? listener.address
             logger.info(
                 "listener started",
@@ -111,11 +141,15 @@ public final class RelayServer: Sendable {
             }
         }
         if let adminAddress = configuration.adminAddress {
-            let channel = try await bindAdmin(adminAddress)
+            let channel: any Channel
+            do {
+                channel = try await bindAdmin(adminAddress)
+            } catch {
+                throw BindError(listener: nil, address: adminAddress, underlying: error)
+            }
             logger.info("admin server started", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
             runtime.withLock { $0.adminChannel = channel }
         }
-        state.set(.live)
     }
 
     /// Starts the server and returns when it has been shut down (``shutdown()``, admin
@@ -148,8 +182,12 @@ public final class RelayServer: Sendable {
         }
     }
 
-    /// Stops accepting, waits up to the drain time for open connections, closes the rest and
-    /// releases the event loops.
+    /// Envoy's server shutdown (SIGTERM, SIGINT, admin `/quitquitquit`): stops accepting,
+    /// closes every open connection and the admin server, and releases the event loops.
+    ///
+    /// Like Envoy (`InstanceImpl::shutdown` then `terminate`), shutdown does not wait for
+    /// connections to drain; draining is what `/drain_listeners?graceful` does beforehand (as
+    /// Istio's agent does before it sends SIGTERM), over the drain time (`drainTime`).
     public func stop() async {
         let (listeners, admin, tasks, alreadyStopped) = runtime.withLock { state in
             defer {
@@ -157,28 +195,52 @@ public final class RelayServer: Sendable {
                 state.listenerChannels.removeAll()
                 state.adminChannel = nil
                 state.dnsTasks.removeAll()
+                state.drainSequence = nil
             }
-            return (state.listenerChannels, state.adminChannel, state.dnsTasks, state.stopped)
+            return (state.listenerChannels, state.adminChannel, state.dnsTasks + [state.drainSequence].compactMap { $0 }, state.stopped)
         }
         guard !alreadyStopped else { return }
         state.set(.draining)
         for task in tasks { task.cancel() }
         for listener in listeners { try? await listener.channel.close() }
-        let deadline = ContinuousClock.now + drainTime
-        while tracker.count > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
         for channel in tracker.all() { try? await channel.close() }
         try? await admin?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
+        try? await adminGroup.shutdownGracefully()
     }
 
-    /// Stops accepting on the listeners (admin `/drain_listeners`).
-    func drainListeners(inboundOnly: Bool) {
+    /// Admin `/drain_listeners`: stops accepting on the listeners (only inbound ones with
+    /// `inboundOnly`). With `graceful`, Envoy's drain sequence runs first: the listeners keep
+    /// accepting for the drain time and are closed after it; a second graceful request while one
+    /// runs changes nothing. Open connections are left to finish in both cases.
+    func drainListeners(inboundOnly: Bool, graceful: Bool) {
+        guard graceful else {
+            closeListeners(inboundOnly: inboundOnly)
+            return
+        }
+        let drainTime = self.drainTime
+        runtime.withLock { state in
+            guard state.drainSequence == nil, !state.stopped else { return }
+            logger.info("draining listeners", metadata: ["drain_time": "\(drainTime)"])
+            state.drainSequence = Task { [weak self] in
+                try? await Task.sleep(for: drainTime)
+                guard !Task.isCancelled else { return }
+                self?.closeListeners(inboundOnly: inboundOnly)
+            }
+        }
+    }
+
+    private func closeListeners(inboundOnly: Bool) {
         let channels = runtime.withLock { state in
             state.listenerChannels.filter { !inboundOnly || $0.inbound }.map(\.channel)
         }
         for channel in channels { channel.close(promise: nil) }
+    }
+
+    /// Reopens every file access log (Envoy does this on SIGUSR1, after logrotate renamed the
+    /// files): lines written afterwards go to a new file at the configured path.
+    public func reopenAccessLogs() {
+        AccessLogger.reopenAll(logger: logger)
     }
 
     // MARK: - Binding
@@ -186,14 +248,19 @@ public final class RelayServer: Sendable {
     /// Binds `listener` once per event loop with `SO_REUSEPORT` (Envoy's worker model): the
     /// kernel spreads accepted connections over the loops, and each connection lives on the
     /// loop that accepted it, with no cross-thread hand-off. With port 0 the first socket
-    /// picks the port and the others join it.
+    /// picks the port and the others join it. If one bind fails, the others are closed.
     private func bind(_ listener: ListenerRuntime) async throws -> [any Channel] {
         var address = listener.address
         var channels: [any Channel] = []
-        for loop in group.makeIterator() {
-            let channel = try await bind(listener, on: loop, to: address)
-            if channels.isEmpty, let bound = channel.localAddress { address = bound }
-            channels.append(channel)
+        do {
+            for loop in group.makeIterator() {
+                let channel = try await bind(listener, on: loop, to: address)
+                if channels.isEmpty, let bound = channel.localAddress { address = bound }
+                channels.append(channel)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
         }
         return channels
     }
@@ -250,7 +317,7 @@ public final class RelayServer: Sendable {
 
     private func bindAdmin(_ address: SocketAddress) async throws -> any Channel {
         let admin = makeAdminContext()
-        return try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: adminGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -273,7 +340,7 @@ public final class RelayServer: Sendable {
             listenersText: { [weak self] json in self?.listenersText(json: json) ?? "" },
             clustersText: { json in AdminClusters.render(configuration.clusterManager, json: json) },
             quit: { [weak self] in self?.shutdown() },
-            drainListeners: { [weak self] inbound, _ in self?.drainListeners(inboundOnly: inbound) }
+            drainListeners: { [weak self] inbound, graceful in self?.drainListeners(inboundOnly: inbound, graceful: graceful) }
         )
     }
 
@@ -296,12 +363,55 @@ public final class RelayServer: Sendable {
         let uptime = state.uptimeSeconds
         return """
             {"version":"relay/\(RelayVersion.current)","state":"\(state.current.name)","hot_restart_version":"disabled",\
-            "command_line_options":{"concurrency":\(state.concurrency.value),"drain_time":"\(drainTime.components.seconds)s"},\
-            "node":{"id":\(AdminJSON.string(info.nodeID)),"cluster":\(AdminJSON.string(info.clusterName))},\
+            "command_line_options":\(commandLineOptionsJSON()),\
+            "node":{"id":\(AdminJSON.string(info.nodeID)),"cluster":\(AdminJSON.string(info.clusterName)),\
+            "locality":{"region":\(AdminJSON.string(info.region)),"zone":\(AdminJSON.string(info.zone)),\
+            "sub_zone":\(AdminJSON.string(info.subZone))}},\
             "uptime_current_epoch":"\(uptime)s","uptime_all_epochs":"\(uptime)s"}
 
             """
     }
+
+    /// Envoy's `envoy.admin.v3.CommandLineOptions` JSON (proto3 JSON: 64-bit ints and
+    /// durations as strings, enums by name).
+    private func commandLineOptionsJSON() -> String {
+        func seconds(_ duration: Duration) -> String {
+            let (whole, attoseconds) = duration.components
+            let millis = attoseconds / 1_000_000_000_000_000
+            return millis == 0 ? "\"\(whole)s\"" : "\"\(whole).\(threeDigits(millis))s\""
+        }
+        let fields: [(String, String)] = [
+            ("base_id", "\"\(options.baseID)\""),
+            ("concurrency", "\(state.concurrency.value)"),
+            ("config_path", AdminJSON.string(options.configPath)),
+            ("config_yaml", AdminJSON.string(options.configYAML)),
+            ("allow_unknown_static_fields", "false"),
+            ("reject_unknown_dynamic_fields", "\(options.rejectUnknownDynamicFields)"),
+            ("admin_address_path", AdminJSON.string(options.adminAddressPath)),
+            ("local_address_ip_version", AdminJSON.string(options.localAddressIPVersion.rawValue)),
+            ("log_level", AdminJSON.string(options.logLevel)),
+            ("component_log_level", AdminJSON.string(options.componentLogLevel)),
+            ("log_format", AdminJSON.string(options.logFormat)),
+            ("log_path", AdminJSON.string(options.logPath)),
+            ("service_cluster", AdminJSON.string(options.serviceCluster)),
+            ("service_node", AdminJSON.string(options.serviceNode)),
+            ("service_zone", AdminJSON.string(options.serviceZone)),
+            ("drain_strategy", AdminJSON.string(options.drainStrategy == .gradual ? "Gradual" : "Immediate")),
+            ("mode", "\"Serve\""),
+            ("disable_hot_restart", "true"),
+            ("restart_epoch", "0"),
+            ("file_flush_interval", seconds(options.fileFlushInterval)),
+            ("drain_time", seconds(drainTime)),
+            ("parent_shutdown_time", seconds(options.parentShutdownTime)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+}
+
+/// `value` as three digits (`7` → `007`), for milliseconds after a decimal point.
+private func threeDigits(_ value: Int64) -> String {
+    let digits = "\(value)"
+    return String(repeating: "0", count: max(0, 3 - digits.count)) + digits
 }
 
 /// Relay's version string.

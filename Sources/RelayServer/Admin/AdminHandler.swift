@@ -126,32 +126,40 @@ final class AdminHandler: ChannelInboundHandler {
     }
 
     private func stats(query: [String: String], format: String?) -> AdminResponse {
-        let usedOnly = query["usedonly"] != nil
-        var matches: (String) -> Bool = { _ in true }
-        if let pattern = query["filter"], !pattern.isEmpty {
-            guard let regex = try? Regex(pattern) else {
-                return AdminResponse(status: .badRequest, body: "Invalid regex: \(pattern)\n")
-            }
-            matches = { name in (try? regex.firstMatch(in: name)) != nil }
+        let parameters: AdminStatsQuery
+        switch AdminStatsQuery.parse(query) {
+        case .success(let parsed): parameters = parsed
+        case .failure(let error): return AdminResponse(status: .badRequest, body: error.message)
         }
         admin.state.publish()
         let snapshot = admin.stats.snapshot()
+        let exceeded = AdminStatsQuery.Flag()
+        let matches = parameters.predicate(for: snapshot, exceeded: exceeded)
+        let usedOnly = parameters.usedOnly
+        var response: AdminResponse
         switch format {
         case nil, "text":
-            return AdminResponse(body: snapshot.renderText(usedOnly: usedOnly, filter: matches))
+            response = AdminResponse(body: snapshot.renderText(usedOnly: usedOnly, filter: matches))
         case "json":
-            return AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
+            response = AdminResponse(contentType: "application/json", body: snapshot.renderJSON(usedOnly: usedOnly, filter: matches))
         case "prometheus":
             // Envoy's exact output by default; `?naming=prometheus` gives the promtool-clean form.
             let naming: StatsSnapshot.PrometheusNaming =
                 ["prometheus", "conventional"].contains(query["naming"] ?? "") ? .conventional : .envoy
-            return AdminResponse(
+            response = AdminResponse(
                 contentType: "text/plain; version=0.0.4",
                 body: snapshot.renderPrometheus(usedOnly: usedOnly, naming: naming, filter: matches)
             )
         default:
             return AdminResponse(status: .badRequest, body: "usage: /stats?format=(json|prometheus|text)\n")
         }
+        if exceeded.value {
+            response = AdminResponse(
+                status: .badRequest,
+                body: "filter evaluation exceeded its budget of \(AdminStatsQuery.evaluationBudget)\n"
+            )
+        }
+        return response
     }
 
     static let helpText = """
@@ -160,6 +168,8 @@ final class AdminHandler: ChannelInboundHandler {
           /clusters: upstream cluster status
           /config_dump: dump current Relay configs
           /drain_listeners (POST): drain listeners
+              graceful: When draining listeners, enter a graceful drain period (--drain-time-s) prior to closing listeners
+              inboundonly: Drains all inbound listeners
           /healthcheck/fail (POST): cause the server to fail health checks
           /healthcheck/ok (POST): cause the server to pass health checks
           /help: print out list of admin commands
@@ -168,7 +178,12 @@ final class AdminHandler: ChannelInboundHandler {
           /ready: print server state, return 200 if LIVE, otherwise return 503
           /server_info: print server version/status information
           /stats: print server stats
+              usedonly: Only include stats that have been written by system since restart
+              filter: Regular expression (Google re2 syntax) for filtering stats
+              format: Format to use; One of (text, json, prometheus)
+              type: Stat types to include; One of (All, Counters, Histograms, Gauges, TextReadouts)
           /stats/prometheus: print server stats in prometheus format
+              usedonly, filter: as for /stats
 
         """
 }

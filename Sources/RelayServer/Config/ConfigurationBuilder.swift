@@ -7,17 +7,22 @@ extension ServerConfiguration {
     /// Loads a bootstrap file (plus optional `--config-yaml` text merged on top), resolves
     /// every `typed_config` through `registry`, and prepares listeners and clusters.
     ///
+    /// `nodeOverrides` are Envoy's `--service-node/-cluster/-zone`, applied over `node`.
+    ///
     /// - Throws: ``RelayConfig/ConfigError`` naming `file:line:col` and what was expected.
     public static func load(
         path: String?,
         configYAML: String? = nil,
+        nodeOverrides: NodeOverrides = NodeOverrides(),
         registry: FilterRegistry,
         logger: Logger = Logger(label: "relay")
     ) throws -> ServerConfiguration {
         let loader = BootstrapLoader()
         let node = try loader.mergedNode(path: path, configYAML: configYAML)
         let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
-        return try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger).build()
+        var builder = ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger)
+        builder.nodeOverrides = nodeOverrides
+        return try builder.build()
     }
 
     /// Loads a bootstrap from YAML text.
@@ -44,6 +49,7 @@ struct ConfigurationBuilder {
     let stats: StatsStore
     let decoder = ConfigDecoder()
     let clusterManagerReference = DeferredClusterManager()
+    var nodeOverrides = NodeOverrides()
 
     init(bootstrap: Bootstrap, node: ConfigNode, registry: FilterRegistry, logger: Logger) throws {
         self.bootstrap = bootstrap
@@ -92,15 +98,21 @@ struct ConfigurationBuilder {
     // MARK: - Node
 
     private func makeLocalInfo() -> LocalInfo {
-        guard let node = bootstrap.node else { return LocalInfo() }
-        return LocalInfo(
-            nodeID: node.id,
-            clusterName: node.cluster,
-            metadata: node.metadata.mapValues(MetadataConversion.convert),
-            region: node.locality?.region ?? "",
-            zone: node.locality?.zone ?? "",
-            subZone: node.locality?.subZone ?? ""
-        )
+        var info = LocalInfo()
+        if let node = bootstrap.node {
+            info = LocalInfo(
+                nodeID: node.id,
+                clusterName: node.cluster,
+                metadata: node.metadata.mapValues(MetadataConversion.convert),
+                region: node.locality?.region ?? "",
+                zone: node.locality?.zone ?? "",
+                subZone: node.locality?.subZone ?? ""
+            )
+        }
+        if let id = nodeOverrides.id, !id.isEmpty { info.nodeID = id }
+        if let cluster = nodeOverrides.cluster, !cluster.isEmpty { info.clusterName = cluster }
+        if let zone = nodeOverrides.zone, !zone.isEmpty { info.zone = zone }
+        return info
     }
 
     // MARK: - Addresses

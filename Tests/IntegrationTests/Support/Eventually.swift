@@ -13,3 +13,14 @@ func eventually(timeout: TimeAmount = .seconds(5), _ condition: () -> Bool) asyn
     }
     return true
 }
+
+/// ``eventually(timeout:_:)`` for a condition that must itself await (a connect attempt).
+func eventually(timeout: TimeAmount = .seconds(5), _ condition: () async -> Bool) async throws -> Bool {
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
+    let deadline = NIODeadline.now() + timeout
+    while await !condition() {
+        if NIODeadline.now() > deadline { return false }
+        try await loop.scheduleTask(in: .milliseconds(10)) {}.futureResult.get()
+    }
+    return true
+}
