@@ -20,7 +20,7 @@ extension ServerConfiguration {
         let loader = BootstrapLoader()
         let node = try loader.mergedNode(path: path, configYAML: configYAML)
         let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
-        var builder = ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger)
+        var builder = try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger)
         builder.nodeOverrides = nodeOverrides
         return try builder.build()
     }
