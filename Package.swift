@@ -64,7 +64,7 @@ let package = Package(
         // MARK: - Bundled filters (each its own module; none imports another)
         .target(
             name: "TCPProxy",
-            dependencies: ["Relay", nio],
+            dependencies: ["Relay", nio, logging],
             path: "Filters/TCPProxy",
             exclude: ["README.md"],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import Logging
 import Relay
 
 /// Registers `envoy.filters.network.tcp_proxy` (terminal).
@@ -9,30 +10,32 @@ public struct TCPProxyFactory: NetworkFilterFactory {
     /// Creates the factory.
     public init() {}
 
-    /// Validates the config and resolves its clusters. Unlike Envoy (which answers `NR` at
-    /// run time), a cluster missing from Relay's static config is a load error.
+    /// Validates the config and resolves its clusters. As in Envoy, a cluster that does not
+    /// exist is not a load error: its connections are closed with `NR` and counted as
+    /// `downstream_cx_no_route`; Relay also logs one startup warning naming it.
     public func prepare(_ config: TCPProxyConfig, context: FactoryContext) throws -> TCPProxySharedConfig {
         guard !config.statPrefix.isEmpty else {
             throw FilterConfigError("stat_prefix must not be empty", field: "stat_prefix")
         }
-        var choices: [(any UpstreamCluster, Int)] = []
+        var choices: [((any UpstreamCluster)?, Int)] = []
+        func resolve(_ name: String) -> (any UpstreamCluster)? {
+            let cluster = context.clusterManager.cluster(named: name)
+            if cluster == nil {
+                context.logger.warning(
+                    "tcp_proxy '\(config.statPrefix)': cluster '\(name)' is not configured; its connections will be closed with NR (downstream_cx_no_route)"
+                )
+            }
+            return cluster
+        }
         switch (config.cluster, config.weightedClusters) {
         case (let name?, nil):
-            guard let cluster = context.clusterManager.cluster(named: name) else {
-                throw FilterConfigError("unknown cluster '\(name)': no cluster with that name is configured", field: "cluster")
-            }
-            choices = [(cluster, 1)]
+            choices = [(resolve(name), 1)]
         case (nil, let weighted?):
             guard !weighted.clusters.isEmpty else {
                 throw FilterConfigError("weighted_clusters needs at least one cluster", field: "weighted_clusters")
             }
             for (index, choice) in weighted.clusters.enumerated() {
-                guard let cluster = context.clusterManager.cluster(named: choice.name) else {
-                    throw FilterConfigError(
-                        "unknown cluster '\(choice.name)': no cluster with that name is configured",
-                        field: "weighted_clusters.clusters[\(index)].name"
-                    )
-                }
+                let cluster = resolve(choice.name)
                 guard choice.weight >= 1 else {
                     throw FilterConfigError("weight must be at least 1", field: "weighted_clusters.clusters[\(index)].weight")
                 }

@@ -3,7 +3,9 @@ import Relay
 
 /// A tcp_proxy filter config, prepared once and shared by all its connections.
 public final class TCPProxySharedConfig: Sendable {
-    let clusters: [(cluster: any UpstreamCluster, weight: Int)]
+    /// The configured clusters; nil where the config names a cluster that does not exist
+    /// (Envoy loads such a config and answers those connections with `NR`).
+    let clusters: [(cluster: (any UpstreamCluster)?, weight: Int)]
     let totalWeight: Int
     let clusterManager: any ClusterManager
     let idleTimeout: TimeAmount?
@@ -16,7 +18,7 @@ public final class TCPProxySharedConfig: Sendable {
     public let stats: TCPProxyStats
 
     init(
-        clusters: [(any UpstreamCluster, Int)],
+        clusters: [((any UpstreamCluster)?, Int)],
         clusterManager: any ClusterManager,
         idleTimeout: TimeAmount?,
         maxConnectAttempts: Int,

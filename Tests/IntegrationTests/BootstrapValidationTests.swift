@@ -86,12 +86,6 @@ struct BootstrapValidationTests {
         #expect(text.contains("5m"), "\(text)")
     }
 
-    @Test func missingCluster() {
-        let text = load(yaml(filters: Self.tcpProxy.replacingOccurrences(of: "CLUSTER", with: "nowhere")))
-        #expect(text.contains("bad.yaml:11:"), "\(text)")
-        #expect(text.contains("nowhere"), "\(text)")
-    }
-
     @Test func terminalFilterNotLast() {
         let filters = Self.tcpProxy.replacingOccurrences(of: "CLUSTER", with: "backend") + "\n"
             + Self.tcpProxy.replacingOccurrences(of: "CLUSTER", with: "backend")
