@@ -234,7 +234,9 @@ struct FilterChainMatcherIntegrationTests {
                     input: \(Self.input("ServerNameInput"))
                     exact_match_map: { map: { only.example: \(Self.action("a")) } }
             """, backends: backends))
-        let reply = try await Self.exchange(port: relay.port("front"), payload: Array("nobody".utf8))
+        // Relay closes without reading; with the client's bytes unread the kernel may answer
+        // with a reset instead of a FIN, so either ends the exchange with nothing received.
+        let reply = (try? await Self.exchange(port: relay.port("front"), payload: Array("nobody".utf8))) ?? []
         #expect(reply.isEmpty)
         #expect(try await eventually { relay.counter("listener.front.no_filter_chain_match") == 1 })
         #expect(backends["a"]!.connections == 0)
