@@ -49,6 +49,11 @@ public final class ChildProcess: Sendable {
         /// Whether a signal ended the child.
         public let signaled: Bool
 
+        public init(status: Int32, signaled: Bool) {
+            self.status = status
+            self.signaled = signaled
+        }
+
         public var description: String { signaled ? "signal \(status)" : "exit \(status)" }
     }
 
@@ -127,15 +132,25 @@ public final class ChildProcess: Sendable {
         }
         redirect(output, to: 1)
         redirect(error, to: 2)
+        // The child keeps only 0, 1 and 2, as with Foundation's Process: NIO opens its sockets
+        // without close-on-exec, and a child holding a copy of a listener keeps its port bound.
+        // glibc's posix_spawn_file_actions_addclosefrom_np (2.34+) and
+        // posix_spawn_file_actions_addchdir_np (2.29+) are not imported by the Glibc module.
+        typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+        func unavailable(_ name: String) -> ChildProcessError {
+            if let inputPipe { close(inputPipe.read); close(inputPipe.write) }
+            return ChildProcessError("\(name) is not available in this C library")
+        }
+        guard let closefrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+            throw unavailable("posix_spawn_file_actions_addclosefrom_np")
+        }
+        _ = unsafeBitCast(closefrom, to: AddClosefrom.self)(&actions, 3)
         if let directory {
-            // glibc's posix_spawn_file_actions_addchdir_np (2.29+), which the Glibc module
-            // does not import.
-            typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-            guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else {
-                if let inputPipe { close(inputPipe.read); close(inputPipe.write) }
-                throw ChildProcessError("posix_spawn_file_actions_addchdir_np is not available")
+            guard let chdir = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else {
+                throw unavailable("posix_spawn_file_actions_addchdir_np")
             }
-            _ = unsafeBitCast(symbol, to: AddChdir.self)(&actions, directory)
+            _ = unsafeBitCast(chdir, to: AddChdir.self)(&actions, directory)
         }
 
         var attributes = posix_spawnattr_t()
