@@ -148,6 +148,8 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // Child processes for test helpers (posix_spawn; see ChildProcess.swift).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayTestKit", nio, logging], swiftSettings: swiftSettings),
         .testTarget(
             name: "RelayConfigTests",
@@ -167,7 +169,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ALPNTLSTests",
-            dependencies: ["ALPNTLS", "Relay", "RelayTestKit", nio],
+            dependencies: ["ALPNTLS", "Relay", "RelayTestKit", "TestSupport", nio],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -182,12 +184,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TCPStatsTests",
-            dependencies: ["TCPStats", "Relay", "RelayTestKit", nio, logging],
+            dependencies: ["TCPStats", "Relay", "RelayTestKit", "TestSupport", nio, logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", "COpenSSL", nio, nioPosix],
+            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", "COpenSSL", "TestSupport", nio, nioPosix],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import ALPNTLS
 import Foundation
+import TestSupport
 
 /// Certificates and keys generated at test time with the `openssl` CLI into a temporary
 /// directory (never committed). Built once per test process.
@@ -39,18 +40,18 @@ struct TestPKI: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-tls-pki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func run(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["openssl"] + arguments
-            process.currentDirectoryURL = directory
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw CommandError(description: "openssl \(arguments.joined(separator: " ")): \(String(decoding: stderr, as: UTF8.self))")
+            // `shared` is a synchronous `static let`, so this waits blocking (once per test
+            // process); the spawn itself avoids Foundation's `Process` (see `ChildProcess`).
+            let errorsPath = directory.appendingPathComponent("openssl-\(UUID().uuidString).err").path
+            defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+            let process = try ChildProcess(
+                ChildProcess.env, ["openssl"] + arguments, directory: directory.path, input: .inherit, output: .null,
+                error: .file(errorsPath)
+            )
+            let termination = process.waitBlocking()
+            guard termination.status == 0 else {
+                let stderr = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
+                throw CommandError(description: "openssl \(arguments.joined(separator: " ")): \(stderr)")
             }
         }
         func read(_ name: String) throws -> String {

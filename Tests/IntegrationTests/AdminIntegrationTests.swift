@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Relay
 import RelayServer
+import TestSupport
 import Testing
 
 /// The admin server over real HTTP: Envoy's endpoints, methods, and valid Prometheus output.
@@ -161,20 +162,8 @@ struct AdminIntegrationTests {
             let admin = try #require(relay.server.adminAddress?.port)
             let text = try await AdminClient.request(port: admin, "/stats/prometheus?naming=prometheus").body
             #expect(text.contains("# TYPE istio_tcp_connections_opened_total counter"))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.promtool!)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try input.fileHandleForWriting.close()
-            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "promtool: \(report)")
+            let report = try await ChildProcess.run(Self.promtool!, ["check", "metrics"], input: Array(text.utf8))
+            #expect(report.status == 0, "promtool: \(report.output)")
         }
         await mesh.stop()
     }

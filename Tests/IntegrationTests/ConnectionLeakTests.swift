@@ -166,7 +166,7 @@ struct ConnectionLeakTests {
     /// locally destroyed upstream connection.
     @Test func clientResetDuringAPendingUpstreamConnectCountsALocalDestroy() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let silent = try await SilentBackend.start(group: group)
         let tls = TLSYAML.upstream(certs: certs, sni: "silent.test", alpn: [], san: TLSYAML.mongodbSAN)
         let relay = try await RunningRelay.start(yaml: Self.proxyYAML(backendPort: silent.port, cluster: tls))
@@ -186,7 +186,7 @@ struct ConnectionLeakTests {
     /// echo: both relays free every TLS connection's objects.
     @Test func tlsShortConnectionsFreeEveryObject() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: group)
         let inbound = try await RunningRelay.start(
             yaml: """

@@ -140,14 +140,14 @@ struct EnvoyCorpusTests {
     }
 
     @Test(arguments: table)
-    func outcome(_ entry: Entry) throws {
+    func outcome(_ entry: Entry) async throws {
         let url = try Self.corpusURL().appendingPathComponent(entry.file + ".yaml")
         let text = try String(contentsOf: url, encoding: .utf8)
         // Keep the generated certificates alive until the load has read them.
         var certificates: TestCertificates?
         var path = url.path
         if CorpusCertificates.needsCertificates(text) {
-            let generated = try TestCertificates()
+            let generated = try await TestCertificates()
             certificates = generated
             let directory = generated.path("corpus")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -118,7 +118,7 @@ struct MetadataExchangeMesh {
         editInbound: (String) throws -> String = { $0 },
         editOutbound: (String) throws -> String = { $0 }
     ) async throws -> MetadataExchangeMesh {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         let inbound = try await RunningRelay.start(
             yaml: editInbound(
                 SeedScenarioTests.render(

@@ -37,7 +37,7 @@ struct SeedScenarioTests {
     }
 
     static func startMesh(interval: String = "0s") async throws -> Mesh {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         let backend = try await GreeterBackend.start(group: MultiThreadedEventLoopGroup.singleton)
         let inbound = try await RunningRelay.start(
             yaml: render(

@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Relay
 import RelayServer
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -66,7 +67,7 @@ struct SocketOptionsIntegrationTests {
         try await client.writeAndFlush(ByteBuffer(string: "x")).get()
         var line = ""
         _ = try await eventually {
-            let output = Self.run("/usr/bin/ss", ["-tno", "state", "established", "dst", "127.0.0.1:\(backend.port)"])
+            let output = await Self.run("/usr/bin/ss", ["-tno", "state", "established", "dst", "127.0.0.1:\(backend.port)"])
             line = output.split(separator: "\n").first { $0.contains("keepalive") }.map(String.init) ?? ""
             return !line.isEmpty
         }
@@ -115,16 +116,7 @@ struct SocketOptionsIntegrationTests {
         }
     }
 
-    private static func run(_ path: String, _ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    private static func run(_ path: String, _ arguments: [String]) async -> String {
+        (try? await ChildProcess.run(path, arguments))?.output ?? ""
     }
 }

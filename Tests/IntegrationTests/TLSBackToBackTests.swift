@@ -8,7 +8,7 @@ import Testing
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(2)))
 struct TLSBackToBackTests {
     @Test func sixtyFourMebibytesThroughMutualTLSAreByteExact() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
         let inbound = try await RunningRelay.start(
             yaml: """

@@ -7,7 +7,7 @@ import Testing
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(1)))
 struct TLSHandshakeDeadlineTests {
     @Test func silentClientIsClosedAtTheDeadline() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await RecordingBackend.start()
         let yaml = """
             static_resources:

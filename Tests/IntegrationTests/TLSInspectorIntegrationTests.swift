@@ -74,7 +74,7 @@ struct TLSInspectorIntegrationTests {
             let reached = try await eventually { backend.received.count > 5 }
             #expect(reached, "\(alpn): \(client.output)")
             #expect(backend.received.first == 0x16, "\(alpn): a TLS handshake record")
-            client.stop()
+            await client.stopped()
         }
         let reply = try await TestClient.exchange(port: port, payload: ByteBuffer(string: "plain text"), group: MultiThreadedEventLoopGroup.singleton)
         #expect(String(buffer: reply) == "plain text")
@@ -96,7 +96,7 @@ struct TLSInspectorIntegrationTests {
     }
 
     @Test func badFirstBytesNeverDisturbAConcurrentGoodTLSConnection() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
         let front = try await RunningRelay.start(
             yaml: """

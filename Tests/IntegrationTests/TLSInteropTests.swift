@@ -66,10 +66,10 @@ struct TLSInteropTests {
     }
 
     @Test func opensslClientNegotiatesServerPreferredALPN() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: Self.group)
         let relay = try await RunningRelay.start(yaml: Self.tlsListenerYAML(certs: certs, backendPort: backend.port))
-        let result = try OpenSSLCLI.run(
+        let result = try await OpenSSLCLI.run(
             [
                 "s_client", "-connect", "127.0.0.1:\(relay.port("tls"))", "-alpn", "h2,istio-peer-exchange",
                 "-servername", "mongodb.default", "-CAfile", certs.path("ca.crt"),
@@ -85,12 +85,12 @@ struct TLSInteropTests {
     }
 
     @Test func relayOriginatesTLSWithSNIAndALPNToOpensslServer() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let port = try await OpenSSLCLI.freePort()
         // s_server answers each line reversed and exits after two connections (a readiness
         // probe and Relay's), printing the ALPN it saw.
         let server = Task.detached {
-            try OpenSSLCLI.run(
+            try await OpenSSLCLI.run(
                 [
                     "s_server", "-accept", "127.0.0.1:\(port)", "-cert", certs.path("mongodb.crt"), "-key",
                     certs.path("mongodb.key"), "-alpn", "h2", "-rev", "-tlsextdebug", "-naccept", "2",
@@ -147,12 +147,12 @@ struct TLSInteropTests {
         sanMatch: String? = nil,
         expect stat: String
     ) async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: Self.group)
         let relay = try await RunningRelay.start(
             yaml: Self.tlsListenerYAML(certs: certs, backendPort: backend.port, requireClientCertificate: true, sanMatch: sanMatch)
         )
-        _ = try OpenSSLCLI.run(
+        _ = try await OpenSSLCLI.run(
             ["s_client", "-connect", "127.0.0.1:\(relay.port("tls"))", "-CAfile", certs.path("ca.crt")]
                 + extraArguments(extra, certs),
             input: "should not arrive\n"
@@ -174,7 +174,7 @@ struct TLSInteropTests {
     }
 
     @Test func mutualTLSRejectsAnUntrustedCertificate() async throws {
-        let other = try TestCertificates()  // a second, unrelated mesh CA
+        let other = try await TestCertificates()  // a second, unrelated mesh CA
         try await rejectedClient(
             extra: ["-cert", other.path("ratings-v2.crt"), "-key", other.path("ratings-v2.key")],
             expect: "fail_verify_error"
@@ -245,8 +245,8 @@ struct TLSInteropTests {
         let listener = relay.port("split")
         // The backends are echo servers, not TLS servers: the handshakes fail, but only after
         // tls_inspector routed each ClientHello.
-        _ = try OpenSSLCLI.run(["s_client", "-connect", "127.0.0.1:\(listener)", "-alpn", "h2"], input: "", timeout: 5)
-        _ = try OpenSSLCLI.run(["s_client", "-connect", "127.0.0.1:\(listener)", "-alpn", "spdy/3,http/1.1"], input: "", timeout: 5)
+        _ = try await OpenSSLCLI.run(["s_client", "-connect", "127.0.0.1:\(listener)", "-alpn", "h2"], input: "", timeout: 5)
+        _ = try await OpenSSLCLI.run(["s_client", "-connect", "127.0.0.1:\(listener)", "-alpn", "spdy/3,http/1.1"], input: "", timeout: 5)
         let echoed = try await TestClient.exchange(port: listener, payload: ByteBuffer(string: "plain text"), group: Self.group)
         #expect(String(buffer: echoed) == "plain text")
         #expect(try await eventually { relay.counter("tcp.h2.downstream_cx_total") == 1 })
@@ -260,7 +260,7 @@ struct TLSInteropTests {
     }
 
     @Test func hostileClientHellosAreCountedAndTheListenerKeepsServing() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: Self.group)
         var yaml = Self.tlsListenerYAML(certs: certs, backendPort: backend.port)
         yaml = yaml.replacingOccurrences(
@@ -301,7 +301,7 @@ struct TLSInteropTests {
         // terminates TLS, and the TLS socket rejects it: a counted connection error.
         #expect(try await eventually { relay.counter("listener.tls.ssl.connection_error") >= 1 })
         // The relay still serves a good client.
-        let again = try OpenSSLCLI.run(
+        let again = try await OpenSSLCLI.run(
             ["s_client", "-connect", "127.0.0.1:\(port)", "-alpn", "h2", "-CAfile", certs.path("ca.crt")],
             input: "x\n",
             timeout: 5
@@ -318,7 +318,7 @@ struct TLSInteropTests {
         // Swap the database stand-in for an echo server: the mesh's inbound cluster points
         // at the greeter, so use a fresh pair aimed at an echo backend instead.
         await mesh.stop()
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: Self.group)
         let inbound = try await RunningRelay.start(
             yaml: SeedScenarioTests.render("mongodb-sidecar.yaml.in", ["CERTS": certs.directory, "INTERVAL": "0s", "DB_PORT": "\(backend.port)"])

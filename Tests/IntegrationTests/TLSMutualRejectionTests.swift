@@ -37,7 +37,7 @@ struct TLSMutualRejectionTests {
     }
 
     static func start() async throws -> Setup {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await RecordingBackend.start()
         let yaml = """
             static_resources:
@@ -87,7 +87,7 @@ struct TLSMutualRejectionTests {
         let setup = try await Self.start()
         // A second run of the demo script makes a different CA issuing a ratings-v2 certificate
         // with the very SAN the listener wants; only the issuer is wrong.
-        let rogue = try TestCertificates()
+        let rogue = try await TestCertificates()
         let output = try await setup.attempt(["-cert", rogue.path("ratings-v2.crt"), "-key", rogue.path("ratings-v2.key")])
         #expect(try await eventually { setup.ssl("fail_verify_error") == 1 }, "\(setup.sslCounters)")
         #expect(setup.ssl("fail_verify_no_cert") == 0)
@@ -119,7 +119,7 @@ struct TLSMutualRejectionTests {
         #expect(try await eventually { client.output.contains("allowed") }, "\(client.output)")
         client.closeInput()
         #expect(try await client.exited())
-        client.stop()
+        await client.stopped()
         #expect(try await eventually { setup.ssl("handshake") == 1 }, "\(setup.sslCounters)")
         #expect(setup.backend.connections == 1)
         #expect(String(decoding: setup.backend.received, as: UTF8.self) == "allowed\n")

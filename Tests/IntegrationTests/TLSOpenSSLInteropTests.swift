@@ -36,7 +36,7 @@ struct TLSOpenSSLInteropTests {
     }
 
     @Test func sClientNegotiatesTheMeshALPNAndGetsItsLineEchoed() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
         let yaml = """
             static_resources:
@@ -67,13 +67,13 @@ struct TLSOpenSSLInteropTests {
         #expect(relay.counter("listener.front.ssl.connection_error") == 0)
         // s_client sent no certificate and none was required.
         #expect(relay.counter("listener.front.ssl.no_certificate") == 1, "\(Self.counters(relay, "listener.front.ssl"))")
-        client.stop()
+        await client.stopped()
         await relay.stop()
         await backend.stop()
     }
 
     @Test func upstreamTLSCarriesSNIALPNAndTheClientCertificateToSServer() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         // s_server picks its own port with -accept 127.0.0.1:0 and prints "ACCEPT 127.0.0.1:<port>".
         // -tlsextdebug dumps each ClientHello extension; -rev echoes each line reversed;
         // -Verify 1 with -verify_return_error demands a client certificate from the mesh CA.

@@ -2,29 +2,21 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 
 /// One run of the `openssl` command-line tool (s_client or s_server): stdin is a pipe the
-/// test writes to, stdout and stderr go to a temporary file the test polls.
+/// test writes to, stdout and stderr go to a temporary file the test polls. Spawned with
+/// `posix_spawn` (see `ChildProcess`).
 final class OpenSSLTool: Sendable {
-    private let process: Process
-    private let input: Pipe
+    private let process: ChildProcess
     private let outputPath: String
 
     init(_ arguments: [String]) throws {
         outputPath = NSTemporaryDirectory() + "relay-openssl-" + UUID().uuidString + ".txt"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        try output.close()
-        self.process = process
-        self.input = input
+        process = try ChildProcess(
+            ChildProcess.env, ["openssl"] + arguments, input: .pipe, output: .file(outputPath), error: .standardOutput
+        )
     }
 
     /// Everything the tool printed so far (stdout and stderr interleaved).
@@ -38,12 +30,12 @@ final class OpenSSLTool: Sendable {
     /// Writes `text` to the tool's stdin; ignored when the tool has already exited (a broken
     /// pipe: a rejected s_client may be gone before the test writes).
     func send(_ text: String) {
-        try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+        process.write(Array(text.utf8))
     }
 
     /// Closes the tool's stdin (s_client then closes the connection and exits).
     func closeInput() {
-        try? input.fileHandleForWriting.close()
+        process.closeInput()
     }
 
     /// Waits for the tool to exit on its own.
@@ -64,12 +56,18 @@ final class OpenSSLTool: Sendable {
         return port
     }
 
-    /// Ends the tool if it still runs and removes its output file.
+    /// Ends the tool if it still runs and removes its output file. The exit is reaped by the
+    /// tool's waiter thread; this does not block the caller until then (``stopped()`` does).
     func stop() {
         closeInput()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        process.terminate()
         try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    /// Ends the tool like ``stop()``, then waits for it to have exited.
+    func stopped() async {
+        stop()
+        _ = await process.exit()
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Relay
 import RelayTestKit
+import TestSupport
 import Testing
 
 @testable import TCPStats
@@ -17,7 +18,7 @@ import Testing
             "promtool is not installed (Debian package `prometheus`), so the exposition is not linted"
         )
     )
-    func promtoolAcceptsTheExposition() throws {
+    func promtoolAcceptsTheExposition() async throws {
         // Two connections in different series, one open and one closed: all four families.
         let store = try Env.reportedServerConnection()
         let env = try Env(direction: .outbound, node: Fixtures.clientNode)
@@ -29,7 +30,7 @@ import Testing
         let text = store.snapshot().renderPrometheus(naming: .conventional)
         #expect(text.contains("# TYPE istio_tcp_connections_closed_total counter\n"))
 
-        let result = try Self.run(try #require(Self.promtool), arguments: ["check", "metrics"], input: text)
+        let result = try await Self.run(try #require(Self.promtool), arguments: ["check", "metrics"], input: text)
         // promtool exits 1 when the text does not parse, 3 when it parses but has lint
         // findings. Relay's exposition may omit `# HELP` lines (a lint finding, not an error);
         // any other finding fails the test.
@@ -40,20 +41,8 @@ import Testing
         #expect(result.status == 0 || (result.status == 3 && !findings.isEmpty))
     }
 
-    private static func run(_ path: String, arguments: [String], input: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    private static func run(_ path: String, arguments: [String], input: String) async throws -> (status: Int32, output: String) {
+        let result = try await ChildProcess.run(path, arguments, input: Array(input.utf8))
+        return (result.status, result.output)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import TestSupport
 
 /// Runs the real `openssl` command-line tool as a TLS peer.
 enum OpenSSLCLI {
@@ -10,32 +11,11 @@ enum OpenSSLCLI {
     }
 
     /// Runs `openssl <arguments>` with `input` on stdin; stdout and stderr together. Killed
-    /// after `timeout` seconds.
-    static func run(_ arguments: [String], input: String = "", timeout: TimeInterval = 10) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let stdin = Pipe()
-        let output = NSTemporaryDirectory() + "openssl-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardInput = stdin
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        // A watchdog ends a peer that never finishes; normally the process exits first.
-        let watchdog = DispatchWorkItem { [process] in
-            if process.isRunning { process.terminate() }
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        process.waitUntilExit()
-        watchdog.cancel()
-        try handle.close()
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        return Result(status: process.terminationStatus, output: text)
+    /// (SIGTERM) after `timeout` seconds. Spawned with `posix_spawn` and awaited without
+    /// holding a thread (see `ChildProcess`).
+    static func run(_ arguments: [String], input: String = "", timeout: TimeInterval = 10) async throws -> Result {
+        let result = try await ChildProcess.run("/usr/bin/openssl", arguments, input: Array(input.utf8), timeout: timeout)
+        return Result(status: result.status, output: result.output)
     }
 
     /// A port that was free a moment ago (for tools that cannot bind port 0 and report it).
