@@ -160,7 +160,9 @@ final class UpstreamConnector: UpstreamConnectHandle {
             stats.upstreamConnectFailures.increment()
             host.stats.connectFailures.increment()
         }
-        // Envoy's connection pool reports LocalOriginTimeout / LocalOriginConnectFailed.
+        // As Envoy's tcp_proxy reports to outlier detection: a connect timeout is
+        // LocalOriginTimeout; a refused connect, a close before ready and a failed TLS handshake
+        // (Envoy's connection raises RemoteClose for it) are LocalOriginConnectFailed.
         cluster.outlierDetector?.putResult(reason == .timeout ? .timeout : .connectFailed, for: host)
         // A timeout is Relay giving up (a local close, as in Envoy); the rest are the peer's
         // or the network's doing.
