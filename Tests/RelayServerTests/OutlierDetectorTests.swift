@@ -1,4 +1,5 @@
 import NIOCore
+import NIOEmbedded
 import Relay
 import RelayConfig
 import Synchronization
@@ -215,5 +216,35 @@ import Testing
         #expect(f.active == 0)
         #expect(f.set.current.count == 1)
         #expect(f.set.pool.hosts.count == 1)
+    }
+
+    @Test func theIntervalSweepRunsOnTheEventLoopAndStopsWhenCancelled() throws {
+        let loop = EmbeddedEventLoop()
+        let config = try ConfigDecoder().decode(
+            ClusterConfig.OutlierDetection.self,
+            yaml: "{ consecutive_5xx: 1, consecutive_gateway_failure: 0, max_ejection_percent: 50, interval: 2s, base_ejection_time: 3s }",
+            fileName: "o.yaml"
+        )
+        let hosts = try (0..<2).map {
+            HostDescription(address: try SocketAddress(ipAddress: "127.0.0.1", port: 10_000 + $0), clusterName: "c")
+        }
+        let detector = OutlierDetector(
+            config: config,
+            hosts: HostSet(hosts),
+            stats: OutlierDetectionStats(scope: StatsStore().root.scope("outlier_detection")),
+            clock: { loop.now }
+        )
+        let sweep = detector.start(on: loop)
+        detector.putResult(.connectFailed, for: hosts[0])
+        #expect(detector.isEjected(hosts[0]))
+        loop.advanceTime(by: .seconds(2))
+        #expect(detector.isEjected(hosts[0]))  // 2s < 3s
+        loop.advanceTime(by: .seconds(2))
+        #expect(!detector.isEjected(hosts[0]))  // the 4s sweep sees 4s >= 3s
+        sweep.cancel()
+        detector.putResult(.connectFailed, for: hosts[0])
+        loop.advanceTime(by: .seconds(60))
+        #expect(detector.isEjected(hosts[0]))  // no sweep any more
+        try loop.syncShutdownGracefully()
     }
 }
