@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "Relay", "RelayConfig", nio, nioPosix],
+            dependencies: ["RelayServer", "Relay", "RelayConfig", nio, nioPosix, nioEmbedded],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -92,8 +92,8 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public var upstreamConnectionOptions: UpstreamConnectionOptionsConfig?
     /// `common_lb_config`, kept as a node.
     public var commonLbConfig: ConfigNode?
-    /// `outlier_detection`, kept as a node.
-    public var outlierDetection: ConfigNode?
+    /// `outlier_detection`.
+    public var outlierDetection: OutlierDetection?
     /// `close_connections_on_host_health_failure`.
     public var closeConnectionsOnHostHealthFailure: Bool
     /// `ignore_health_on_host_removal`.
@@ -208,7 +208,7 @@ public struct ClusterConfig: Sendable, Hashable, Decodable, ConfigTypeNaming {
         upstreamConnectionOptions =
             try container.decodeIfPresent(UpstreamConnectionOptionsConfig.self, forKey: .upstreamConnectionOptions)
         commonLbConfig = try container.decodeIfPresent(ConfigNode.self, forKey: .commonLbConfig)
-        outlierDetection = try container.decodeIfPresent(ConfigNode.self, forKey: .outlierDetection)
+        outlierDetection = try container.decodeIfPresent(OutlierDetection.self, forKey: .outlierDetection)
         closeConnectionsOnHostHealthFailure =
             try container.decodeIfPresent(Bool.self, forKey: .closeConnectionsOnHostHealthFailure) ?? false
         ignoreHealthOnHostRemoval =

@@ -39,6 +39,8 @@ public final class RelayServer: Sendable {
         var adminChannel: (any Channel)?
         var boundListeners: [(name: String, address: SocketAddress)] = []
         var dnsTasks: [Task<Void, Never>] = []
+        /// Outlier detection `interval` sweeps, one per cluster that configures it.
+        var outlierSweeps: [RepeatedTask] = []
         var drainSequence: Task<Void, Never>?
         var stopped = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
@@ -108,6 +110,11 @@ public final class RelayServer: Sendable {
     }
 
     private func startComponents() async throws {
+        for cluster in configuration.clusterManager.clusters.values {
+            guard let detector = cluster.outlierDetector else { continue }
+            let sweep = detector.start(on: group.next())
+            runtime.withLock { $0.outlierSweeps.append(sweep) }
+        }
         for cluster in configuration.clusterManager.clusters.values {
             guard case .dns(_, let refresh, _) = cluster.discovery else { continue }
             let logger = self.logger
@@ -191,6 +198,8 @@ public final class RelayServer: Sendable {
     public func stop() async {
         let (listeners, admin, tasks, alreadyStopped) = runtime.withLock { state in
             defer {
+                for sweep in state.outlierSweeps { sweep.cancel() }
+                state.outlierSweeps.removeAll()
                 state.stopped = true
                 state.listenerChannels.removeAll()
                 state.adminChannel = nil

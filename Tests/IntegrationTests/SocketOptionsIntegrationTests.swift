@@ -81,7 +81,8 @@ struct SocketOptionsIntegrationTests {
     @Test("fields that would change behaviour are refused at their file:line:col", arguments: [
         ("", "    use_original_dst: true", "", "'use_original_dst' is not supported by Relay"),
         ("", "    bind_to_port: false", "", "'bind_to_port: false' is not supported by Relay"),
-        ("", "", "    outlier_detection: { consecutive_5xx: 3 }", "'outlier_detection' is not supported by Relay"),
+        ("", "", "    outlier_detection: { consecutive_5xx: 3, success_rate_minimum_hosts: 3 }", "'success_rate_minimum_hosts' is not supported by Relay"),
+        ("", "", "    outlier_detection: { consecutive_5xx: 3 }", ""),
         ("", "    socket_options: [{ level: 1, name: 8, buf_value: AAAA }]", "", "'buf_value' is not supported by Relay"),
         ("", "", "    upstream_connection_options: { happy_eyeballs_config: {} }", "'happy_eyeballs_config' is not supported by Relay"),
         ("", "", "", ""),

@@ -16,13 +16,14 @@ enum AdminClusters {
             let items = clusters.map { cluster -> String in
                 let info = cluster.info
                 let hosts = cluster.hosts.current.map { host -> String in
+                    let ejected = cluster.outlierDetector?.isEjected(host) ?? false
                     let stats = [
                         ("cx_active", "GAUGE", Int64(host.stats.connectionsActive.value)),
                         ("cx_connect_fail", "COUNTER", Int64(host.stats.connectFailures.value)),
                         ("cx_total", "COUNTER", Int64(host.stats.connectionsTotal.value)),
                     ].map { "{\"type\":\"\($0.1)\",\"name\":\"\($0.0)\",\"value\":\"\($0.2)\"}" }.joined(separator: ",")
                     return "{\"address\":{\"socket_address\":{\"address\":\(AdminJSON.string(host.address.ipAddress ?? "")),\"port_value\":\(host.address.port ?? 0)}},"
-                        + "\"stats\":[\(stats)],\"health_status\":{\"eds_health_status\":\"HEALTHY\"},\"weight\":\(host.weight),\"hostname\":\(AdminJSON.string(host.hostname))}"
+                        + "\"stats\":[\(stats)],\"health_status\":{\(ejected ? "\"failed_outlier_check\":true," : "")\"eds_health_status\":\"HEALTHY\"},\"weight\":\(host.weight),\"hostname\":\(AdminJSON.string(host.hostname))}"
                 }.joined(separator: ",")
                 return "{\"name\":\(AdminJSON.string(info.name)),\"added_via_api\":false,\"observability_name\":\(AdminJSON.string(info.observabilityName)),"
                     + "\"circuit_breakers\":{\"thresholds\":[{\"max_connections\":\(info.maxConnections)}]},\"host_statuses\":[\(hosts)]}"
@@ -42,7 +43,9 @@ enum AdminClusters {
                 out += prefix + "cx_connect_fail::\(host.stats.connectFailures.value)\n"
                 out += prefix + "cx_total::\(host.stats.connectionsTotal.value)\n"
                 out += prefix + "hostname::\(host.hostname)\n"
-                out += prefix + "health_flags::healthy\n"
+                // Envoy prints each failed check; an outlier ejection is the only one Relay has.
+                let ejected = cluster.outlierDetector?.isEjected(host) ?? false
+                out += prefix + "health_flags::\(ejected ? "/failed_outlier_check" : "healthy")\n"
                 out += prefix + "weight::\(host.weight)\n"
             }
         }

@@ -295,7 +295,8 @@ struct ConfigurationBuilder {
             transportSocketFactory: transport,
             upstreamFilters: filters,
             logger: logger,
-            socketOptions: SocketOptionPlan.cluster(config)
+            socketOptions: SocketOptionPlan.cluster(config),
+            outlierDetection: config.outlierDetection
         )
     }
 

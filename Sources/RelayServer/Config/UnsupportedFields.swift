@@ -51,14 +51,11 @@ struct UnsupportedFields {
 
     /// Checks a cluster's fields.
     func check(_ cluster: ClusterConfig) throws {
-        if let outlier = cluster.outlierDetection {
-            try refuse("outlier_detection", at: outlier.mark, "hosts are never ejected")
-        }
         if let match = cluster.transportSocketMatches.first {
             try refuse("transport_socket_matches", at: match.mark, "use one transport_socket per cluster")
         }
         if cluster.commonLbConfig != nil {
-            warn("common_lb_config", in: cluster.name, "every host is healthy and equally placed, so its settings do not change a pick")
+            warn("common_lb_config", in: cluster.name, "hosts are equally placed, and the healthy panic threshold stays Envoy's default 50%")
         }
         if cluster.typedExtensionProtocolOptions != nil {
             warn("typed_extension_protocol_options", in: cluster.name, "they configure HTTP, and Relay proxies TCP")

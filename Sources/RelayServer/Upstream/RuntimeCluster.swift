@@ -37,6 +37,10 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
     let logger: Logger
     /// Raw options for upstream sockets (`upstream_connection_options.tcp_keepalive`).
     let socketOptions: [SocketOptionConfig]
+    /// `outlier_detection`, when configured.
+    let outlierDetector: OutlierDetector?
+    /// `lb_healthy_panic`, created with outlier detection (the only way a host turns unhealthy).
+    private let lbHealthyPanic: Counter?
     private let activeConnections = Atomic<Int>(0)
 
     init(
@@ -47,7 +51,8 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         transportSocketFactory: (any TransportSocketFactory)?,
         upstreamFilters: [PreparedNetworkFilter],
         logger: Logger,
-        socketOptions: [SocketOptionConfig] = []
+        socketOptions: [SocketOptionConfig] = [],
+        outlierDetection: ClusterConfig.OutlierDetection? = nil
     ) {
         self.socketOptions = socketOptions
         self.info = info
@@ -57,6 +62,18 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         self.discovery = discovery
         self.transportSocketFactory = transportSocketFactory
         self.upstreamFilters = upstreamFilters
+        if let outlierDetection {
+            outlierDetector = OutlierDetector(
+                config: outlierDetection,
+                hosts: self.hosts,
+                stats: OutlierDetectionStats(scope: info.stats.scope.scope("outlier_detection")),
+                membershipHealthy: info.stats.membershipHealthy
+            )
+            lbHealthyPanic = info.stats.scope.counter("lb_healthy_panic")
+        } else {
+            outlierDetector = nil
+            lbHealthyPanic = nil
+        }
         info.stats.membershipTotal.set(Int64(hosts.count))
         info.stats.membershipHealthy.set(Int64(hosts.count))
     }
@@ -71,7 +88,9 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         callbacks: any UpstreamConnectCallbacks,
         excluding: [HostDescription]
     ) -> UpstreamConnectAttempt {
-        guard let host = loadBalancer.pick(from: hosts.current, excluding: excluding) else {
+        let pool = hosts.pool
+        if pool.isPanic { lbHealthyPanic?.increment() }
+        guard let host = loadBalancer.pick(from: pool.hosts, excluding: excluding) else {
             info.stats.upstreamNoneHealthy.increment()
             return .noHealthyHost
         }
@@ -119,9 +138,13 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         let merged = resolved.map { new in
             previous.first { $0.address == new.address && $0.hostname == new.hostname } ?? new
         }
-        hosts.replace(merged)
+        if let outlierDetector {
+            outlierDetector.replaceHosts(merged)
+        } else {
+            hosts.replace(merged)
+        }
         info.stats.membershipTotal.set(Int64(merged.count))
-        info.stats.membershipHealthy.set(Int64(merged.count))
+        info.stats.membershipHealthy.set(Int64(hosts.healthyCount))
     }
 }
 

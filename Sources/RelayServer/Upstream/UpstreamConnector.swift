@@ -139,6 +139,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
         }
         state = .connected
         self.callbacks = nil
+        cluster.outlierDetector?.putResult(.connectSucceeded, for: host)
         let elapsed = downstream.dispatcher.now - startTime
         cluster.info.stats.upstreamConnectMs.record(Double(elapsed.nanoseconds) / 1_000_000)
         connection.localAddress = channel?.localAddress
@@ -159,6 +160,10 @@ final class UpstreamConnector: UpstreamConnectHandle {
             stats.upstreamConnectFailures.increment()
             host.stats.connectFailures.increment()
         }
+        // As Envoy's tcp_proxy reports to outlier detection: a connect timeout is
+        // LocalOriginTimeout; a refused connect, a close before ready and a failed TLS handshake
+        // (Envoy's connection raises RemoteClose for it) are LocalOriginConnectFailed.
+        cluster.outlierDetector?.putResult(reason == .timeout ? .timeout : .connectFailed, for: host)
         // A timeout is Relay giving up (a local close, as in Envoy); the rest are the peer's
         // or the network's doing.
         destroyed(locally: reason == .timeout)
