@@ -173,8 +173,9 @@ extension Bootstrap {
         public var listeners: [ListenerConfig]
         /// `clusters`.
         public var clusters: [ClusterConfig]
-        /// `secrets` (`envoy.extensions.transport_sockets.tls.v3.Secret`), kept as nodes.
-        public var secrets: [ConfigNode]
+        /// `secrets` (`envoy.extensions.transport_sockets.tls.v3.Secret`): TLS certificates and
+        /// validation contexts that TLS contexts reference by name.
+        public var secrets: [SecretConfig]
 
         /// Empty resources.
         public init() {
@@ -192,7 +193,7 @@ extension Bootstrap {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             listeners = try container.decodeIfPresent([ListenerConfig].self, forKey: .listeners) ?? []
             clusters = try container.decodeIfPresent([ClusterConfig].self, forKey: .clusters) ?? []
-            secrets = try container.decodeIfPresent([ConfigNode].self, forKey: .secrets) ?? []
+            secrets = try container.decodeIfPresent([SecretConfig].self, forKey: .secrets) ?? []
         }
 
         /// The cluster named `name`.

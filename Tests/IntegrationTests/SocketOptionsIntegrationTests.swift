@@ -100,20 +100,14 @@ struct SocketOptionsIntegrationTests {
         }
     }
 
-    @Test("protocol: UDP and static secrets are refused, not bound or dropped")
-    func udpAndSecrets() throws {
+    @Test("protocol: UDP is refused, not bound as TCP")
+    func udpIsRefused() throws {
         let udp = Self.yaml(backend: 1).replacingOccurrences(
             of: "address: 127.0.0.1, port_value: 0 }", with: "address: 127.0.0.1, port_value: 0, protocol: UDP }")
         #expect {
             _ = try ServerConfiguration.load(yaml: udp, fileName: "u.yaml", registry: .bundled)
         } throws: { error in
             "\(error)".hasPrefix("u.yaml:5:") && "\(error)".contains("'protocol: UDP' is not supported by Relay")
-        }
-        let secrets = Self.yaml(backend: 1) + "\n  secrets:\n  - name: cert\n"
-        #expect {
-            _ = try ServerConfiguration.load(yaml: secrets, fileName: "s.yaml", registry: .bundled)
-        } throws: { error in
-            "\(error)".contains("'static_resources.secrets' is not supported by Relay")
         }
     }
 

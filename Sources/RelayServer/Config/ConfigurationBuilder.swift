@@ -47,6 +47,7 @@ struct ConfigurationBuilder {
     let registry: FilterRegistry
     let logger: Logger
     let stats: StatsStore
+    let secrets: StaticSecrets
     let decoder = ConfigDecoder()
     let clusterManagerReference = DeferredClusterManager()
     var nodeOverrides = NodeOverrides()
@@ -57,6 +58,7 @@ struct ConfigurationBuilder {
         self.registry = registry
         self.logger = logger
         self.stats = try StatsStore(bootstrap.statsConfig)
+        self.secrets = try StaticSecrets(bootstrap.staticResources.secrets)
     }
 
     func build() throws -> ServerConfiguration {
@@ -308,7 +310,8 @@ struct ConfigurationBuilder {
         if socket.name == "envoy.transport_sockets.raw_buffer" || socket.typedConfig?.typeURL == RawBufferTransport.typeURL {
             return nil
         }
-        let (_, prepared) = try prepare(socket.name, typed: socket.typedConfig, mark: socket.nameMark, category: category, context: context)
+        let typed = try socket.typedConfig.map { try secrets.resolve($0, decoder: decoder, logger: logger) }
+        let (_, prepared) = try prepare(socket.name, typed: typed, mark: socket.nameMark, category: category, context: context)
         if case .transportSocket(let factory) = prepared { return factory }
         return nil
     }

@@ -19,9 +19,6 @@ struct UnsupportedFields {
 
     /// Checks the bootstrap's own fields.
     func check(_ bootstrap: Bootstrap) throws {
-        if let secret = bootstrap.staticResources.secrets.first {
-            try refuse("static_resources.secrets", at: secret.mark, "put the certificates inline in the TLS context")
-        }
         for field in bootstrap.ignoredFields {
             warn(field, in: "bootstrap", "it does not change what Relay proxies")
         }
