@@ -26,7 +26,7 @@ struct TLSStaticSecretsTests {
     }
 
     @Test func mutualTLSWithCertificatesAndCAFromStaticSecrets() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
         let inbound = try await RunningRelay.start(
             yaml: """
@@ -98,7 +98,7 @@ struct TLSStaticSecretsTests {
     }
 
     @Test func combinedValidationContextKeepsTheDefaultsSANCheck() async throws {
-        let certs = try TestCertificates()
+        let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
         let inbound = try await RunningRelay.start(
             yaml: """
