@@ -73,7 +73,7 @@ struct EnvoyCorpusTests {
         refused("examples_kafka_envoy", "'envoy.filters.network.kafka_broker'"),
         refused("examples_load-reporting-service_envoy", "'cluster_manager'"),
         loads("examples_local_ratelimit_envoy"),
-        loads("examples_locality-load-balancing_envoy"),
+        refused("examples_locality-load-balancing_envoy", "'common_lb_config.locality_weighted_lb_config'"),
         loads("examples_lua-cluster-specifier_envoy"),
         loads("examples_lua_envoy"),
         refused("examples_mysql_envoy", "'envoy.filters.network.mysql_proxy'"),

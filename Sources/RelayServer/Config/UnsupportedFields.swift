@@ -51,8 +51,12 @@ struct UnsupportedFields {
         if let match = cluster.transportSocketMatches.first {
             try refuse("transport_socket_matches", at: match.mark, "use one transport_socket per cluster")
         }
-        if cluster.commonLbConfig != nil {
-            warn("common_lb_config", in: cluster.name, "hosts are equally placed, and the healthy panic threshold stays Envoy's default 50%")
+        if let common = cluster.commonLbConfig {
+            // Its settings (healthy_panic_threshold, zone/locality weighting, …) change which host
+            // is picked once outlier detection ejects hosts: an empty one is all Relay accepts.
+            if let entry = common.mapping?.entries.first {
+                try refuse("common_lb_config.\(entry.keyString)", at: entry.key.mark, "Relay keeps Envoy's defaults (50% panic threshold)")
+            }
         }
         if cluster.typedExtensionProtocolOptions != nil {
             warn("typed_extension_protocol_options", in: cluster.name, "they configure HTTP, and Relay proxies TCP")
