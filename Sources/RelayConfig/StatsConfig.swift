@@ -132,62 +132,7 @@ extension StatsConfig {
         }
     }
 
-    /// `envoy.type.matcher.v3.StringMatcher` as used on stat names.
-    public struct NameMatcher: Sendable, Hashable, Decodable, ConfigTypeNaming {
-        /// `envoy.type.matcher.v3.StringMatcher`.
-        public static let configTypeName = "envoy.type.matcher.v3.StringMatcher"
-
-        /// The kind of match.
-        public enum Pattern: Sendable, Hashable {
-            /// `exact`.
-            case exact(String)
-            /// `prefix`.
-            case prefix(String)
-            /// `suffix`.
-            case suffix(String)
-            /// `contains`.
-            case contains(String)
-            /// `safe_regex.regex`: the whole name must match.
-            case regex(String)
-        }
-
-        /// The pattern.
-        public var pattern: Pattern
-        /// `ignore_case` (not for `safe_regex`).
-        public var ignoreCase: Bool
-        /// Where the matcher starts.
-        public var mark: Mark
-
-        private enum CodingKeys: String, CodingKey {
-            case exact, prefix, suffix, contains
-            case safeRegex = "safe_regex"
-            case ignoreCase = "ignore_case"
-        }
-
-        private enum RegexKeys: String, CodingKey {
-            case regex
-            case googleRE2 = "google_re2"
-        }
-
-        /// Decodes from YAML; exactly one pattern must be set.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            mark = decoder.configMark ?? .file("<unknown>")
-            ignoreCase = try container.decodeIfPresent(Bool.self, forKey: .ignoreCase) ?? false
-            var patterns: [Pattern] = []
-            if let text = try container.decodeIfPresent(String.self, forKey: .exact) { patterns.append(.exact(text)) }
-            if let text = try container.decodeIfPresent(String.self, forKey: .prefix) { patterns.append(.prefix(text)) }
-            if let text = try container.decodeIfPresent(String.self, forKey: .suffix) { patterns.append(.suffix(text)) }
-            if let text = try container.decodeIfPresent(String.self, forKey: .contains) { patterns.append(.contains(text)) }
-            if container.contains(.safeRegex) {
-                let regex = try container.nestedContainer(keyedBy: RegexKeys.self, forKey: .safeRegex)
-                _ = try regex.decodeIfPresent(ConfigNode.self, forKey: .googleRE2)
-                patterns.append(.regex(try regex.decode(String.self, forKey: .regex)))
-            }
-            guard patterns.count == 1, let only = patterns.first else {
-                throw ConfigError("a string matcher needs exactly one of 'exact', 'prefix', 'suffix', 'contains' or 'safe_regex'", at: mark)
-            }
-            pattern = only
-        }
-    }
+    /// `envoy.type.matcher.v3.StringMatcher` as used on stat names: the same message (and
+    /// decoder) as the unified matcher's `xds.type.matcher.v3.StringMatcher`.
+    public typealias NameMatcher = MatcherStringMatcher
 }
