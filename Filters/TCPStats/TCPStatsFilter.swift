@@ -63,7 +63,7 @@ public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
     }
 
     /// Write-buffer watermarks do not concern the stats filter (one implementation serves
-    /// both ``ReadFilter`` and ``ConnectionCallbacks``).
+    /// both `ReadFilter` and `ConnectionCallbacks`).
     public func onAboveWriteBufferHighWatermark() {}
 
     /// See ``onAboveWriteBufferHighWatermark()``.

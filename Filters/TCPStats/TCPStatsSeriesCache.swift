@@ -4,9 +4,9 @@ import Synchronization
 /// The counters of Istio's TCP metrics, one per metric and label set, shared by every
 /// connection of a filter chain.
 ///
-/// Finding a series the first time builds its ``StatName`` and takes the stats store's lock
+/// Finding a series the first time builds its `StatName` and takes the stats store's lock
 /// once; afterwards the lookup only takes this cache's own short lock, and connections keep
-/// the ``Counter`` objects they got, so their later increments are lock-free atomic adds.
+/// the `Counter` objects they got, so their later increments are lock-free atomic adds.
 public final class TCPStatsSeriesCache: Sendable {
     /// One series: a metric and its final tag list, in emission order.
     struct SeriesKey: Hashable {

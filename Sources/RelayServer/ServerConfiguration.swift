@@ -1,7 +1,7 @@
 import NIOCore
 import Relay
 
-/// A bootstrap resolved against a ``FilterRegistry``: every filter and transport socket
+/// A bootstrap resolved against a `FilterRegistry`: every filter and transport socket
 /// prepared, listeners and clusters ready to run. Immutable and `Sendable`; building it does
 /// all the expensive work (TLS contexts, matchers) off the event loops.
 public struct ServerConfiguration: Sendable {

@@ -4,7 +4,7 @@ import Relay
 extension FactoryContext {
     /// A context for calling a factory's `prepare` in a test: fake clusters named `clusters`
     /// (``FakeClusterManager``), stats in `stats` under the listener scope
-    /// `listener.<listenerName>.`, an empty ``LocalInfo`` unless given.
+    /// `listener.<listenerName>.`, an empty `LocalInfo` unless given.
     ///
     /// ```swift
     /// let context = FactoryContext.testing(clusters: ["alpha", "beta"])

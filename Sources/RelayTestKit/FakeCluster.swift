@@ -6,7 +6,7 @@ import Relay
 /// or fails (``FilterHarness/failUpstreamConnect(_:reason:)``).
 ///
 /// - Note: Used only from the test's thread (the harness's `EmbeddedEventLoop`); the
-///   `@unchecked Sendable` satisfies ``UpstreamCluster`` without a lock.
+///   `@unchecked Sendable` satisfies `UpstreamCluster` without a lock.
 public final class FakeCluster: UpstreamCluster, @unchecked Sendable {
     /// What the next `connect` answers.
     public enum Mode: Sendable {

@@ -3,7 +3,7 @@ import NIOEmbedded
 import Relay
 
 /// The upstream end of a connection a terminal filter (tcp_proxy) made through a
-/// ``FakeCluster``: a real ``NetworkConnection`` on the harness's loop over an
+/// ``FakeCluster``: a real `NetworkConnection` on the harness's loop over an
 /// ``InMemoryTransport``, so a test sees exactly what the proxy sent upstream and plays the
 /// upstream server.
 ///

@@ -16,7 +16,7 @@ import Relay
 ///
 /// To test a filter in front of the real tcp_proxy (import `TCPProxy`), pass
 /// `recordForwarded: false`, install your filter then `TCPProxyFactory().makeFilters(…)`
-/// prepared against ``FactoryContext/testing(clusters:stats:localInfo:listenerName:)``, and
+/// prepared against `FactoryContext/testing(clusters:stats:localInfo:listenerName:)`, and
 /// answer its connect with ``completeUpstreamConnect(_:bufferLimit:)``: the returned
 /// ``FakeUpstream`` shows what reached the upstream. The harness initializes the filters and
 /// then delivers bytes, in the order the server does.

@@ -1,7 +1,7 @@
 import NIOCore
 import Relay
 
-/// A ``ConnectionTransport`` with no socket: it records what the connection wrote and how
+/// A `ConnectionTransport` with no socket: it records what the connection wrote and how
 /// it closed, for tests.
 ///
 /// - Note: Confined to the test's event loop.

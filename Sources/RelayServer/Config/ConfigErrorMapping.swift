@@ -1,7 +1,7 @@
 import Relay
 import RelayConfig
 
-/// Turns whatever a factory threw into a ``ConfigError`` at the right `file:line:col`.
+/// Turns whatever a factory threw into a `ConfigError` at the right `file:line:col`.
 enum ConfigErrorMapping {
     static func map(_ error: any Error, in body: ConfigNode, fallback: Mark) -> any Error {
         switch error {

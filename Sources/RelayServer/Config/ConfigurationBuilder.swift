@@ -9,7 +9,7 @@ extension ServerConfiguration {
     ///
     /// `nodeOverrides` are Envoy's `--service-node/-cluster/-zone`, applied over `node`.
     ///
-    /// - Throws: ``RelayConfig/ConfigError`` naming `file:line:col` and what was expected.
+    /// - Throws: `RelayConfig/ConfigError` naming `file:line:col` and what was expected.
     public static func load(
         path: String?,
         configYAML: String? = nil,
@@ -39,7 +39,7 @@ extension ServerConfiguration {
     }
 }
 
-/// Turns a decoded ``Bootstrap`` into runtime objects: every extension resolved through the
+/// Turns a decoded `Bootstrap` into runtime objects: every extension resolved through the
 /// registry (by `@type`, else by name), prepared once, with errors at their `file:line:col`.
 struct ConfigurationBuilder {
     let bootstrap: Bootstrap

@@ -20,7 +20,7 @@ struct StaticSecrets {
     private var validationContexts: [String: SecretConfig] = [:]
 
     /// Indexes `secrets` by kind and name.
-    /// - Throws: ``ConfigError`` for two secrets of one kind with the same name (Envoy:
+    /// - Throws: `ConfigError` for two secrets of one kind with the same name (Envoy:
     ///   `Duplicate static TlsCertificate secret name`).
     init(_ secrets: [SecretConfig]) throws {
         for secret in secrets {
@@ -135,7 +135,7 @@ struct StaticSecrets {
     }
 
     /// The body of the secret `reference` names.
-    /// - Throws: ``ConfigError`` at the reference's name when no secret of `kind` has it.
+    /// - Throws: `ConfigError` at the reference's name when no secret of `kind` has it.
     private func lookup(_ reference: SdsSecretConfig, kind: SecretConfig.Kind, field: String) throws -> ConfigNode {
         let table = kind == .tlsCertificate ? tlsCertificates : validationContexts
         if let secret = table[reference.name] { return secret.body }

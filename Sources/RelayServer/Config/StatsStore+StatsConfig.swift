@@ -5,7 +5,7 @@ extension StatsStore {
     /// A store configured by the bootstrap's `stats_config`: Envoy's default tag rules
     /// (unless `use_all_default_tags: false`), then `stats_tags` in order, and `stats_matcher`.
     ///
-    /// - Throws: ``RelayConfig/ConfigError`` at the specifier whose regex does not compile, or
+    /// - Throws: `RelayConfig/ConfigError` at the specifier whose regex does not compile, or
     ///   that names no default rule.
     convenience init(_ config: StatsConfig) throws {
         var extractors: [StatTagExtractor] = []

@@ -8,7 +8,7 @@ import Glibc
 import Relay
 
 /// The one NIO handler at the bottom of every proxied channel. It hosts the transport socket
-/// (raw or TLS) and the ``NetworkConnection`` with its filters; filters never see NIO.
+/// (raw or TLS) and the `NetworkConnection` with its filters; filters never see NIO.
 ///
 /// Downstream channels start in a listener-filter phase (bytes are held while listener
 /// filters inspect them), then a filter chain is chosen and the connection is built; the

@@ -77,7 +77,7 @@ struct UnifiedFilterChainMatcher: Sendable {
     let root: Node
 
     /// Compiles `config`; every action must name one of `chainNames`.
-    /// - Throws: ``ConfigError`` at the action naming an unknown chain, or at a bad regex.
+    /// - Throws: `ConfigError` at the action naming an unknown chain, or at a bad regex.
     init(_ config: FilterChainMatcherConfig, chainNames: [String: Int]) throws {
         root = try Self.compile(config, chainNames)
     }
