@@ -1,3 +1,5 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Runs `operation`, failing with ``DeadlineExceeded`` if it has not finished within
@@ -20,9 +22,13 @@ func withDeadline<T: Sendable>(
                 outcome.finish(.failure(error))
             }
         }
-        Task {
-            try? await Task.sleep(for: .seconds(seconds))
+        // The deadline is a timer on an event loop, cancelled as soon as the operation ends.
+        let deadline = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: .seconds(Int64(seconds))) {
             if outcome.finish(.failure(DeadlineExceeded(what: what, seconds: seconds))) { work.cancel() }
+        }
+        Task {
+            _ = await work.result
+            deadline.cancel()
         }
     }
 }
