@@ -37,7 +37,6 @@ struct EnvoyCorpusTests {
         Entry(file: file, outcome: .knownGap(error: error, envoy: envoy))
     }
 
-    static let unknownFilter = "unknown network filter @type 'type.googleapis.com/envoy.extensions.filters.network."
 
     /// Every file in `Fixtures/envoy-corpus` and its expected outcome.
     static let table: [Entry] = [

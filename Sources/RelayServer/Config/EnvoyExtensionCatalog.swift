@@ -48,9 +48,7 @@ enum EnvoyExtensionCatalog {
             parts.removeLast()
         }
         parts.remove(at: 1)
-        let name = parts.joined(separator: ".")
-        // Envoy names the upstream PROXY protocol socket after its package.
-        return name == "envoy.transport_sockets.proxy_protocol" ? name : name
+        return parts.joined(separator: ".")
     }
 
     /// The Envoy extension named by `name` or `typeURL`, when Relay lacks it.
@@ -69,12 +67,12 @@ enum EnvoyExtensionCatalog {
     private static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.utf8)
         let b = Array(b.utf8)
-        if a.isEmpty { return b.count }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var previous = Array(0...b.count)
         var current = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
             current[0] = i
-            for j in 1...max(1, b.count) where j <= b.count {
+            for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
             swap(&previous, &current)

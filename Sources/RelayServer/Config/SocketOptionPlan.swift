@@ -9,20 +9,21 @@ import Glibc
 /// applies them: `transparent` and `freebind` (listeners), the `tcp_keepalive` settings, then
 /// `socket_options` as written.
 enum SocketOptionPlan {
-    /// Linux option numbers Relay sets on Envoy's behalf (the same numbers Envoy uses).
+    /// The option numbers, from the system headers where Glibc exports them.
     private enum Linux {
-        static let solSocket: Int32 = 1
-        static let soKeepalive: Int32 = 9
-        static let ipprotoIP: Int32 = 0
-        static let ipprotoIPv6: Int32 = 41
-        static let ipprotoTCP: Int32 = 6
-        static let ipFreebind: Int32 = 15
-        static let ipTransparent: Int32 = 19
+        static let solSocket = SOL_SOCKET
+        static let soKeepalive = SO_KEEPALIVE
+        static let ipprotoIP = Int32(IPPROTO_IP)
+        static let ipprotoIPv6 = Int32(IPPROTO_IPV6)
+        static let ipprotoTCP = Int32(IPPROTO_TCP)
+        static let ipFreebind = IP_FREEBIND
+        static let ipTransparent = IP_TRANSPARENT
+        /// `IPV6_TRANSPARENT` and `IPV6_FREEBIND` (linux/in6.h, not exported by Glibc).
         static let ipv6Transparent: Int32 = 75
         static let ipv6Freebind: Int32 = 78
-        static let tcpKeepIdle: Int32 = 4
-        static let tcpKeepInterval: Int32 = 5
-        static let tcpKeepCount: Int32 = 6
+        static let tcpKeepIdle = TCP_KEEPIDLE
+        static let tcpKeepInterval = TCP_KEEPINTVL
+        static let tcpKeepCount = TCP_KEEPCNT
     }
 
     /// The options for a listener socket bound to `address`.
