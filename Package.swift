@@ -70,9 +70,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "ALPNTLS",
+            name: "TLS",
             dependencies: ["Relay", "COpenSSL", nio],
-            path: "Filters/ALPNTLS",
+            path: "Filters/TLS",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -99,7 +99,7 @@ let package = Package(
         ),
         .target(
             name: "BundledFilters",
-            dependencies: ["Relay", "TCPProxy", "ALPNTLS", "MetadataExchange", "TCPStats", "HTTPInspector"],
+            dependencies: ["Relay", "TCPProxy", "TLS", "MetadataExchange", "TCPStats", "HTTPInspector"],
             path: "Filters/BundledFilters",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -136,7 +136,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzClientHello",
-            dependencies: ["ALPNTLS", nio],
+            dependencies: ["TLS", nio],
             path: "Tests/Fuzz/FuzzClientHello",
             swiftSettings: swiftSettings
         ),
@@ -168,8 +168,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "ALPNTLSTests",
-            dependencies: ["ALPNTLS", "Relay", "RelayTestKit", "TestSupport", nio],
+            name: "TLSTests",
+            dependencies: ["TLS", "Relay", "RelayTestKit", "TestSupport", nio],
             swiftSettings: swiftSettings
         ),
         .testTarget(

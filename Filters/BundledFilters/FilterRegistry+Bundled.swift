@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import HTTPInspector
 import MetadataExchange
 import Relay
@@ -22,13 +22,13 @@ extension FilterRegistry {
     /// Adds the bundled factories to `registry`.
     public static func registerBundledFilters(into registry: inout FilterRegistry) {
         // Each bundled module registers its factories here, one line per factory.
-        registry.register(TCPProxyFactory())
-        registry.register(MetadataExchangeFactory())
-        registry.register(upstream: UpstreamMetadataExchangeFactory())
-        registry.register(TCPStatsFactory())
-        registry.register(downstream: DownstreamTLSTransportSocketConfigFactory())
-        registry.register(upstream: UpstreamTLSTransportSocketConfigFactory())
-        registry.register(TLSInspectorFactory())
-        registry.register(HTTPInspectorFactory())
+        registry.register(TCPProxyFilter.Factory())
+        registry.register(MetadataExchangeFilter.Factory())
+        registry.register(upstream: MetadataExchangeFilter.UpstreamFactory())
+        registry.register(TCPStatsFilter.Factory())
+        registry.register(downstream: DownstreamTLSContext.Factory())
+        registry.register(upstream: UpstreamTLSContext.Factory())
+        registry.register(TLSInspectorFilter.Factory())
+        registry.register(HTTPInspectorFilter.Factory())
     }
 }

@@ -8,27 +8,27 @@ import Relay
 /// already detected (e.g. `tls` by `tls_inspector`).
 ///
 /// - Note: Per accepted socket; confined to its event loop.
-final class HTTPInspectorFilter: ListenerFilter {
+public final class HTTPInspectorFilter: ListenerFilter {
     /// Envoy's `MAX_INSPECT_SIZE`: with no verdict after this many bytes the socket is closed.
     static let maxInspectSize = 64 * 1024
 
-    private let shared: HTTPInspectorShared
+    private let shared: HTTPInspectorFilter.Shared
     private var callbacks: (any ListenerFilterCallbacks)?
 
-    init(shared: HTTPInspectorShared) {
+    init(shared: HTTPInspectorFilter.Shared) {
         self.shared = shared
     }
 
-    var maxReadBytes: Int { callbacks == nil ? 0 : Self.maxInspectSize }
+    public var maxReadBytes: Int { callbacks == nil ? 0 : Self.maxInspectSize }
 
-    func onAccept(_ callbacks: any ListenerFilterCallbacks) -> FilterStatus {
+    public func onAccept(_ callbacks: any ListenerFilterCallbacks) -> FilterStatus {
         let transport = callbacks.socket.detectedTransportProtocol
         if !transport.isEmpty && transport != "raw_buffer" { return .continue }
         self.callbacks = callbacks
         return .stopIteration
     }
 
-    func onData(_ data: ByteBuffer) -> FilterStatus {
+    public func onData(_ data: ByteBuffer) -> FilterStatus {
         guard let callbacks else { return .continue }
         let protocolName: String
         switch HTTPProtocolDetector.detect(data) {

@@ -11,15 +11,15 @@ import Relay
 /// check always sees the negotiated protocol.
 ///
 /// - Note: Per connection; confined to its event loop.
-final class MetadataExchangeFilter: ReadFilter, WriteFilter, ConnectionCallbacks {
-    private let shared: MetadataExchangeShared
+public final class MetadataExchangeFilter: ReadFilter, WriteFilter, ConnectionCallbacks {
+    private let shared: MetadataExchangeFilter.Shared
     private var machine: MetadataExchangeStateMachine
     private var readCallbacks: (any ReadFilterCallbacks)!
     private var writeCallbacks: (any WriteFilterCallbacks)!
     private var heldWrites: ByteBuffer?
     private var heldEndStream = false
 
-    init(shared: MetadataExchangeShared) {
+    init(shared: MetadataExchangeFilter.Shared) {
         self.shared = shared
         self.machine = MetadataExchangeStateMachine(
             expectedProtocol: shared.expectedProtocol,
@@ -28,25 +28,25 @@ final class MetadataExchangeFilter: ReadFilter, WriteFilter, ConnectionCallbacks
         )
     }
 
-    func initialize(callbacks: any ReadFilterCallbacks) {
+    public func initialize(callbacks: any ReadFilterCallbacks) {
         readCallbacks = callbacks
         callbacks.connection.addConnectionCallbacks(self)
     }
 
-    func initialize(writeCallbacks: any WriteFilterCallbacks) {
+    public func initialize(writeCallbacks: any WriteFilterCallbacks) {
         self.writeCallbacks = writeCallbacks
     }
 
     private var connection: NetworkConnection { readCallbacks.connection }
 
-    func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+    public func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
         if machine.state == .done || machine.state == .invalid { return .continue }
         let (status, effects) = machine.onData(&data, endStream: endStream, negotiatedProtocol: connection.negotiatedProtocol)
         apply(effects)
         return status
     }
 
-    func onWrite(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+    public func onWrite(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
         if machine.state != .connProtocolNotRead && machine.state != .writeMetadata { return .continue }
         guard connection.isConnected else {
             // Hold until the handshake tells us the ALPN.
@@ -64,7 +64,7 @@ final class MetadataExchangeFilter: ReadFilter, WriteFilter, ConnectionCallbacks
         return .continue
     }
 
-    func onEvent(_ event: ConnectionEvent) {
+    public func onEvent(_ event: ConnectionEvent) {
         guard event == .connected, let held = heldWrites else { return }
         heldWrites = nil
         apply(machine.onWrite(negotiatedProtocol: connection.negotiatedProtocol))

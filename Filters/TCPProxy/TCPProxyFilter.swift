@@ -20,8 +20,8 @@ import Relay
 /// stream are never stranded.
 ///
 /// - Note: Per connection; confined to its event loop.
-final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCallbacks {
-    private let config: TCPProxySharedConfig
+public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCallbacks {
+    private let config: TCPProxyFilter.Shared
     private var callbacks: (any ReadFilterCallbacks)!
     private var downstream: NetworkConnection { callbacks.connection }
     private var cluster: (any UpstreamCluster)?
@@ -44,11 +44,11 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
     private var readDisabledUntilConnected = false
     private var readDisabledForEarlyData = false
 
-    init(config: TCPProxySharedConfig) {
+    init(config: TCPProxyFilter.Shared) {
         self.config = config
     }
 
-    func initialize(callbacks: any ReadFilterCallbacks) {
+    public func initialize(callbacks: any ReadFilterCallbacks) {
         self.callbacks = callbacks
         let connection = callbacks.connection
         liveObject = LiveObjectToken(.tcpProxyFilter, on: connection.dispatcher.eventLoop)
@@ -57,7 +57,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         config.stats.downstreamConnectionsTotal.increment()
     }
 
-    func onNewConnection() -> FilterStatus {
+    public func onNewConnection() -> FilterStatus {
         if let limit = config.maxEarlyDataBytes {
             receiveBeforeConnect = true
             earlyDataLimit = limit
@@ -108,7 +108,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
 
     // MARK: - Upstream connect results
 
-    func upstreamFailed(_ reason: UpstreamFailureReason, host: HostDescription?) {
+    public func upstreamFailed(_ reason: UpstreamFailureReason, host: HostDescription?) {
         pendingConnect = nil
         guard !finished, downstream.state == .open else { return }
         if attempts < config.maxConnectAttempts {
@@ -124,7 +124,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         downstream.close(.noFlush)
     }
 
-    func upstreamReady(_ connection: NetworkConnection, host: HostDescription) {
+    public func upstreamReady(_ connection: NetworkConnection, host: HostDescription) {
         pendingConnect = nil
         guard !finished, downstream.state == .open else {
             connection.close(.noFlush)
@@ -169,7 +169,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
 
     // MARK: - Data
 
-    func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+    public func onData(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
         guard let upstream else {
             holdUntilConnected(&data, endStream: endStream)
             return .stopIteration
@@ -214,7 +214,7 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
 
     // MARK: - Downstream events and backpressure
 
-    func onEvent(_ event: ConnectionEvent) {
+    public func onEvent(_ event: ConnectionEvent) {
         switch event {
         case .connected:
             return
@@ -227,14 +227,14 @@ final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConnectCall
         finish()
     }
 
-    func onAboveWriteBufferHighWatermark() {
+    public func onAboveWriteBufferHighWatermark() {
         // The downstream cannot keep up: stop reading from the upstream.
         guard let upstream else { return }
         cluster?.info.stats.upstreamFlowControlPausedReading.increment()
         upstream.readDisable(true)
     }
 
-    func onBelowWriteBufferLowWatermark() {
+    public func onBelowWriteBufferLowWatermark() {
         guard let upstream else { return }
         cluster?.info.stats.upstreamFlowControlResumedReading.increment()
         upstream.readDisable(false)

@@ -25,7 +25,7 @@ import Relay
 ///
 /// - Note: Confined to its connection's event loop.
 public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
-    private let shared: TCPStatsSharedConfig
+    private let shared: TCPStatsFilter.Shared
     private weak var connection: NetworkConnection?
     private var reporter = TCPConnectionReporter()
     private var timer: DispatcherTimer?
@@ -33,7 +33,7 @@ public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
     private var counters: [TCPStatsMetric: Counter] = [:]
 
     /// Creates the filter of one connection.
-    public init(shared: TCPStatsSharedConfig) {
+    public init(shared: TCPStatsFilter.Shared) {
         self.shared = shared
     }
 

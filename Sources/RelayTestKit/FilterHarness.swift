@@ -15,7 +15,7 @@ import Relay
 /// byte that passed all the filters, ``forwardedEndStream`` whether end of stream did.
 ///
 /// To test a filter in front of the real tcp_proxy (import `TCPProxy`), pass
-/// `recordForwarded: false`, install your filter then `TCPProxyFactory().makeFilters(…)`
+/// `recordForwarded: false`, install your filter then `TCPProxyFilter.Factory().makeFilters(…)`
 /// prepared against `FactoryContext/testing(clusters:stats:localInfo:listenerName:)`, and
 /// answer its connect with ``completeUpstreamConnect(_:bufferLimit:)``: the returned
 /// ``FakeUpstream`` shows what reached the upstream. The harness initializes the filters and

@@ -7,7 +7,7 @@ extension NetworkFilterFactory {
     /// unknown fields are errors, every error names `fileName:line:col`.
     ///
     /// ```swift
-    /// let config = try TCPProxyFactory().decodeConfig(yaml: "stat_prefix: front\ncluster: backend")
+    /// let config = try TCPProxyFilter.Factory().decodeConfig(yaml: "stat_prefix: front\ncluster: backend")
     /// ```
     /// - Throws: `ConfigError`.
     public func decodeConfig(yaml: String, fileName: String = "test.yaml") throws -> Config {

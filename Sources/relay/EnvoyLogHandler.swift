@@ -71,7 +71,7 @@ struct EnvoyLogHandler: LogHandler {
             return "main"
         case "RelayConfig": return "config"
         case "TCPProxy", "MetadataExchange", "TCPStats", "BundledFilters", "ExampleFilters": return "filter"
-        case "ALPNTLS": return "connection"
+        case "TLS": return "connection"
         case "Relay":
             if name.hasPrefix("AccessLog") { return "file" }
             if name.hasPrefix("Filter") { return "filter" }

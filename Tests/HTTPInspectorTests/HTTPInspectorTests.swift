@@ -55,7 +55,7 @@ import Testing
 
     @Test func theFilterSetsTheApplicationProtocolAndCounts() {
         let stats = StatsStore()
-        let shared = HTTPInspectorShared(stats: stats)
+        let shared = HTTPInspectorFilter.Shared(stats: stats)
         for (payload, alpn, counter) in [
             ("GET / HTTP/1.1\r\n", ["http/1.1"], "http11_found"),
             ("GET / HTTP/1.0\r\n", ["http/1.0"], "http10_found"),
@@ -74,7 +74,7 @@ import Testing
 
     @Test func tlsIsSkippedAndAnUndecidedPrefixAtTheLimitIsAReadError() {
         let stats = StatsStore()
-        let shared = HTTPInspectorShared(stats: stats)
+        let shared = HTTPInspectorFilter.Shared(stats: stats)
         let tls = Callbacks()
         tls.socket.detectedTransportProtocol = "tls"
         #expect(HTTPInspectorFilter(shared: shared).onAccept(tls) == .continue)

@@ -158,10 +158,10 @@ struct TLSStaticSecretsTests {
 
     // MARK: - Load errors
 
-    /// A bootstrap whose one listener has a DownstreamTlsContext with `commonTlsContext` (any
+    /// A bootstrap whose one listener has a DownstreamTLSContext with `commonTLSContext` (any
     /// indentation; re-indented under `common_tls_context:`).
-    static func bootstrap(secrets: String, commonTlsContext: String) -> String {
-        let lines = commonTlsContext.split(separator: "\n")
+    static func bootstrap(secrets: String, commonTLSContext: String) -> String {
+        let lines = commonTLSContext.split(separator: "\n")
         let margin = lines.map { $0.prefix { $0 == " " }.count }.min() ?? 0
         let body = lines.map { String(repeating: " ", count: 12) + $0.dropFirst(margin) }.joined(separator: "\n")
         return """
@@ -214,7 +214,7 @@ struct TLSStaticSecretsTests {
         let error = Self.loadError(
             Self.bootstrap(
                 secrets: Self.caSecret,
-                commonTlsContext: """
+                commonTLSContext: """
                             tls_certificate_sds_secret_configs:
                             - name: nope
                     """
@@ -229,7 +229,7 @@ struct TLSStaticSecretsTests {
         let error = Self.loadError(
             Self.bootstrap(
                 secrets: Self.caSecret,
-                commonTlsContext: """
+                commonTLSContext: """
                             validation_context_sds_secret_config: { name: other-ca }
                     """
             )
@@ -243,7 +243,7 @@ struct TLSStaticSecretsTests {
         let error = Self.loadError(
             Self.bootstrap(
                 secrets: Self.caSecret,
-                commonTlsContext: """
+                commonTLSContext: """
                             tls_certificate_sds_secret_configs: [{ name: ca }]
                     """
             )
@@ -255,7 +255,7 @@ struct TLSStaticSecretsTests {
         let error = Self.loadError(
             Self.bootstrap(
                 secrets: Self.caSecret,
-                commonTlsContext: """
+                commonTLSContext: """
                             validation_context_sds_secret_config:
                               name: ca
                               sds_config: { ads: {} }
@@ -267,26 +267,26 @@ struct TLSStaticSecretsTests {
     }
 
     @Test func malformedSecretsAreRefused() {
-        let empty = Self.loadError(Self.bootstrap(secrets: "  - name: bare", commonTlsContext: "          alpn_protocols: [h2]"))
+        let empty = Self.loadError(Self.bootstrap(secrets: "  - name: bare", commonTLSContext: "          alpn_protocols: [h2]"))
         #expect(empty.hasPrefix("s.yaml:3:11:"), "\(empty)")
         #expect(empty.contains("secret 'bare' needs one of 'tls_certificate' or 'validation_context'"), "\(empty)")
         let generic = Self.loadError(
             Self.bootstrap(
                 secrets: "  - name: g\n    generic_secret: { secret: { inline_string: x } }",
-                commonTlsContext: "          alpn_protocols: [h2]"
+                commonTLSContext: "          alpn_protocols: [h2]"
             )
         )
         #expect(generic.hasPrefix("s.yaml:4:5:"), "\(generic)")
         #expect(generic.contains("'generic_secret' is not supported by Relay"), "\(generic)")
         let duplicate = Self.loadError(
-            Self.bootstrap(secrets: Self.caSecret + "\n" + Self.caSecret, commonTlsContext: "          alpn_protocols: [h2]")
+            Self.bootstrap(secrets: Self.caSecret + "\n" + Self.caSecret, commonTLSContext: "          alpn_protocols: [h2]")
         )
         #expect(duplicate.hasPrefix("s.yaml:5:11:"), "\(duplicate)")
         #expect(duplicate.contains("duplicate validation_context secret name 'ca'"), "\(duplicate)")
         let both = Self.loadError(
             Self.bootstrap(
                 secrets: Self.caSecret,
-                commonTlsContext: """
+                commonTLSContext: """
                             validation_context: { trusted_ca: { filename: /nonexistent/ca.crt } }
                             validation_context_sds_secret_config: { name: ca }
                     """

@@ -182,7 +182,7 @@ enum TLSYAML {
         """
     }
 
-    /// A DownstreamTlsContext transport socket at chain level (6 spaces).
+    /// A DownstreamTLSContext transport socket at chain level (6 spaces).
     static func downstream(
         certs: TestCertificates,
         serverCert: String = "mongodb",
@@ -212,7 +212,7 @@ enum TLSYAML {
         return text
     }
 
-    /// An UpstreamTlsContext transport socket at cluster level (4 spaces).
+    /// An UpstreamTLSContext transport socket at cluster level (4 spaces).
     static func upstream(
         certs: TestCertificates,
         clientCert: String = "ratings-v2",

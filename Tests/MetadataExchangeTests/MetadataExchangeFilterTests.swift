@@ -54,14 +54,14 @@ import Testing
     }
 
     struct Setup {
-        let shared: MetadataExchangeShared
+        let shared: MetadataExchangeFilter.Shared
         let store: StatsStore
         let direction: MetadataExchangeDirection
 
         func install(_ builder: inout FilterChainBuilder) {
             switch direction {
-            case .downstream: MetadataExchangeFactory().makeFilters(shared, into: &builder)
-            case .upstream: UpstreamMetadataExchangeFactory().makeFilters(shared, into: &builder)
+            case .downstream: MetadataExchangeFilter.Factory().makeFilters(shared, into: &builder)
+            case .upstream: MetadataExchangeFilter.UpstreamFactory().makeFilters(shared, into: &builder)
             }
         }
 
@@ -95,10 +95,10 @@ import Testing
             logger: logger
         )
         let config = MetadataExchangeConfig(protocol: Self.alpn, maxPayloadBytes: maxPayloadBytes)
-        let shared: MetadataExchangeShared
+        let shared: MetadataExchangeFilter.Shared
         switch direction {
-        case .downstream: shared = try MetadataExchangeFactory().prepare(config, context: context)
-        case .upstream: shared = try UpstreamMetadataExchangeFactory().prepare(config, context: context)
+        case .downstream: shared = try MetadataExchangeFilter.Factory().prepare(config, context: context)
+        case .upstream: shared = try MetadataExchangeFilter.UpstreamFactory().prepare(config, context: context)
         }
         return Setup(shared: shared, store: store, direction: direction)
     }

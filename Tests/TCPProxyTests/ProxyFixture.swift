@@ -4,14 +4,14 @@ import Relay
 import RelayTestKit
 import TCPProxy
 
-/// One downstream connection through a real ``TCPProxyFactory`` filter, with the test kit's
+/// One downstream connection through a real ``TCPProxyFilter/Factory`` filter, with the test kit's
 /// fake clusters and upstream connection on the same embedded event loop.
 ///
 /// - Note: Confined to the test's thread.
 final class ProxyFixture {
     let stats: StatsStore
     let manager: FakeClusterManager
-    let prepared: TCPProxySharedConfig
+    let prepared: TCPProxyFilter.Shared
     let harness: FilterHarness
     private(set) var fakeUpstream: FakeUpstream?
     var upstream: NetworkConnection? { fakeUpstream?.connection }
@@ -31,7 +31,7 @@ final class ProxyFixture {
         self.stats = stats
         let manager = FakeClusterManager(clusterNames: clusterNames, stats: stats)
         self.manager = manager
-        let prepared = try TCPProxyFactory().prepare(config, context: .testing(clusterManager: manager, listenerName: "front"))
+        let prepared = try TCPProxyFilter.Factory().prepare(config, context: .testing(clusterManager: manager, listenerName: "front"))
         self.prepared = prepared
         var failure: (any Error)?
         harness = FilterHarness(bufferLimit: downstreamBufferLimit, recordForwarded: false) { chain in
@@ -40,7 +40,7 @@ final class ProxyFixture {
             } catch {
                 failure = error
             }
-            TCPProxyFactory().makeFilters(prepared, into: &chain)
+            TCPProxyFilter.Factory().makeFilters(prepared, into: &chain)
         }
         if let failure { throw failure }
     }

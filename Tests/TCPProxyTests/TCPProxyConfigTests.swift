@@ -8,7 +8,7 @@ import Testing
     static func prepare(_ config: TCPProxyConfig, clusters: [String] = ["backend", "other"]) throws {
         let stats = StatsStore()
         let manager = FakeClusterManager(clusterNames: clusters, stats: stats)
-        _ = try TCPProxyFactory().prepare(config, context: .testing(clusterManager: manager))
+        _ = try TCPProxyFilter.Factory().prepare(config, context: .testing(clusterManager: manager))
     }
 
     static func error(_ config: TCPProxyConfig) -> FilterConfigError? {

@@ -44,13 +44,13 @@ import Testing
             setUp: (FrontFilter, NetworkConnection) throws -> Void = { _, _ in }
         ) throws {
             let clusters = FakeClusterManager(clusterNames: ["backend", "other"])
-            let prepared = try TCPProxyFactory().prepare(yaml: config, context: .testing(clusterManager: clusters))
+            let prepared = try TCPProxyFilter.Factory().prepare(yaml: config, context: .testing(clusterManager: clusters))
             let front = FrontFilter()
             var failure: (any Error)?
             harness = FilterHarness(bufferLimit: bufferLimit, recordForwarded: false) { chain in
                 do { try setUp(front, chain.connection) } catch { failure = error }
                 chain.addReadFilter(front)
-                TCPProxyFactory().makeFilters(prepared, into: &chain)
+                TCPProxyFilter.Factory().makeFilters(prepared, into: &chain)
             }
             if let failure { throw failure }
             self.clusters = clusters

@@ -241,10 +241,10 @@ import Testing
             weightedClusters: .init(clusters: [.init(name: "light", weight: 1), .init(name: "heavy", weight: 3)])
         )
         let manager = FakeClusterManager(clusterNames: ["light", "heavy"], stats: stats)
-        let prepared = try TCPProxyFactory().prepare(config, context: .testing(clusterManager: manager))
+        let prepared = try TCPProxyFilter.Factory().prepare(config, context: .testing(clusterManager: manager))
         let connections = 800
         for _ in 0..<connections {
-            _ = FilterHarness(recordForwarded: false) { TCPProxyFactory().makeFilters(prepared, into: &$0) }
+            _ = FilterHarness(recordForwarded: false) { TCPProxyFilter.Factory().makeFilters(prepared, into: &$0) }
         }
         let heavy = manager.clusters["heavy"]!.connectCalls
         let light = manager.clusters["light"]!.connectCalls

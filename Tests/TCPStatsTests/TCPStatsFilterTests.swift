@@ -12,14 +12,14 @@ import Testing
     // MARK: - Factory
 
     @Test func factoryNameAndTypeURL() {
-        #expect(TCPStatsFactory.name == "istio.stats")
-        #expect(TCPStatsFactory.typeURLs == ["type.googleapis.com/stats.PluginConfig"])
-        #expect(!TCPStatsFactory.isTerminal)
+        #expect(TCPStatsFilter.Factory.name == "istio.stats")
+        #expect(TCPStatsFilter.Factory.typeURLs == ["type.googleapis.com/stats.PluginConfig"])
+        #expect(!TCPStatsFilter.Factory.isTerminal)
     }
 
     @Test func prepareResolvesReporterAndLocalNode() throws {
         let store = StatsStore()
-        let factory = TCPStatsFactory()
+        let factory = TCPStatsFilter.Factory()
         let inbound = try factory.prepare(try TCPStatsConfig(), context: Env.context(store, .inbound))
         #expect(inbound.reporter == .destination)
         #expect(inbound.localNode.workloadName == "ratings-v1")
@@ -43,8 +43,8 @@ import Testing
 
     @Test func makeFiltersAddsAReadFilterThatPassesDataThroughAndReports() throws {
         let store = StatsStore()
-        let shared = try TCPStatsFactory().prepare(try TCPStatsConfig(), context: Env.context(store, .inbound))
-        let harness = FilterHarness { chain in TCPStatsFactory().makeFilters(shared, into: &chain) }
+        let shared = try TCPStatsFilter.Factory().prepare(try TCPStatsConfig(), context: Env.context(store, .inbound))
+        let harness = FilterHarness { chain in TCPStatsFilter.Factory().makeFilters(shared, into: &chain) }
         harness.receive("hello")
         #expect(harness.forwardedString == "hello")
         harness.write("written")
@@ -304,7 +304,7 @@ import Testing
 
     @Test func connectionsShareSeriesAndCounters() throws {
         let store = StatsStore()
-        let shared = try TCPStatsFactory().prepare(try TCPStatsConfig(), context: Env.context(store, .inbound))
+        let shared = try TCPStatsFilter.Factory().prepare(try TCPStatsConfig(), context: Env.context(store, .inbound))
         for bytes in [UInt64(6), 10] {
             let env = try Env(shared: shared, store: store)
             try env.publishDownstreamPeer()
@@ -371,7 +371,7 @@ struct Env {
         after: (inout FilterChainBuilder) -> Void = { _ in }
     ) throws {
         let store = StatsStore()
-        let shared = try TCPStatsFactory().prepare(
+        let shared = try TCPStatsFilter.Factory().prepare(
             try config ?? TCPStatsConfig(),
             context: Env.context(store, direction, node: node)
         )
@@ -379,7 +379,7 @@ struct Env {
     }
 
     init(
-        shared: TCPStatsSharedConfig,
+        shared: TCPStatsFilter.Shared,
         store: StatsStore,
         tls: TLSConnectionInfo? = nil,
         after: (inout FilterChainBuilder) -> Void = { _ in }

@@ -24,11 +24,11 @@ import Testing
             let clusters = FakeClusterManager(clusterNames: ["alpha", "beta"])
             let context = FactoryContext.testing(clusterManager: clusters)
             let router = try PrefixRouterFilter.Factory().prepare(yaml: routerYAML, context: context)
-            let proxy = try TCPProxyFactory().prepare(yaml: "stat_prefix: front\ncluster: alpha", context: context)
+            let proxy = try TCPProxyFilter.Factory().prepare(yaml: "stat_prefix: front\ncluster: alpha", context: context)
             self.clusters = clusters
             harness = FilterHarness(recordForwarded: false) { chain in
                 PrefixRouterFilter.Factory().makeFilters(router, into: &chain)
-                TCPProxyFactory().makeFilters(proxy, into: &chain)
+                TCPProxyFilter.Factory().makeFilters(proxy, into: &chain)
             }
         }
 

@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import Foundation
 import NIOCore
 

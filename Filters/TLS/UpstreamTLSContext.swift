@@ -1,7 +1,7 @@
 /// Envoy's `UpstreamTlsContext`: TLS origination towards a cluster.
-public struct UpstreamTlsContext: Sendable, Hashable, Decodable {
+public struct UpstreamTLSContext: Sendable, Hashable, Decodable {
     /// `common_tls_context`.
-    public var commonTlsContext: CommonTlsContext
+    public var commonTLSContext: CommonTLSContext
     /// Server name sent in the ClientHello (`sni`, ≤ 255 bytes); `nil` sends none.
     public var sni: String?
     /// Use the upstream host name as SNI (`auto_host_sni`); applied by the cluster, not here.
@@ -15,14 +15,14 @@ public struct UpstreamTlsContext: Sendable, Hashable, Decodable {
 
     /// Creates a client TLS configuration.
     public init(
-        commonTlsContext: CommonTlsContext = CommonTlsContext(),
+        commonTLSContext: CommonTLSContext = CommonTLSContext(),
         sni: String? = nil,
         autoHostSNI: Bool = false,
         autoSNISANValidation: Bool = false,
         allowRenegotiation: Bool = false,
         maxSessionKeys: Int = 1
     ) {
-        self.commonTlsContext = commonTlsContext
+        self.commonTLSContext = commonTLSContext
         self.sni = sni
         self.autoHostSNI = autoHostSNI
         self.autoSNISANValidation = autoSNISANValidation
@@ -31,7 +31,7 @@ public struct UpstreamTlsContext: Sendable, Hashable, Decodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case commonTlsContext = "common_tls_context"
+        case commonTLSContext = "common_tls_context"
         case sni
         case autoHostSNI = "auto_host_sni"
         case autoSNISANValidation = "auto_sni_san_validation"
@@ -43,7 +43,7 @@ public struct UpstreamTlsContext: Sendable, Hashable, Decodable {
     /// Decodes Envoy's `UpstreamTlsContext`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        commonTlsContext = try container.decodeIfPresent(CommonTlsContext.self, forKey: .commonTlsContext) ?? CommonTlsContext()
+        commonTLSContext = try container.decodeIfPresent(CommonTLSContext.self, forKey: .commonTLSContext) ?? CommonTLSContext()
         let sni = try container.decodeIfPresent(String.self, forKey: .sni)
         if let sni, sni.utf8.count > 255 {
             throw DecodingError.dataCorruptedError(forKey: .sni, in: container, debugDescription: "sni is longer than 255 bytes")

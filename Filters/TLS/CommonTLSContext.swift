@@ -1,9 +1,9 @@
 /// Envoy's `CommonTlsContext`: the settings shared by server and client TLS contexts.
-public struct CommonTlsContext: Sendable, Hashable, Decodable {
+public struct CommonTLSContext: Sendable, Hashable, Decodable {
     /// `tls_params`.
-    public var tlsParams: TlsParameters
+    public var tlsParams: TLSParameters
     /// `tls_certificates` (servers may have several of different key types; clients at most one).
-    public var tlsCertificates: [TlsCertificate]
+    public var tlsCertificates: [TLSCertificate]
     /// `validation_context` (or `combined_validation_context.default_validation_context`).
     public var validationContext: CertificateValidationContext?
     /// `alpn_protocols`, in preference order; empty means no ALPN.
@@ -11,8 +11,8 @@ public struct CommonTlsContext: Sendable, Hashable, Decodable {
 
     /// Creates a common context.
     public init(
-        tlsParams: TlsParameters = TlsParameters(),
-        tlsCertificates: [TlsCertificate] = [],
+        tlsParams: TLSParameters = TLSParameters(),
+        tlsCertificates: [TLSCertificate] = [],
         validationContext: CertificateValidationContext? = nil,
         alpnProtocols: [String] = []
     ) {
@@ -47,8 +47,8 @@ public struct CommonTlsContext: Sendable, Hashable, Decodable {
     /// Decodes Envoy's `common_tls_context`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        tlsParams = try container.decodeIfPresent(TlsParameters.self, forKey: .tlsParams) ?? TlsParameters()
-        tlsCertificates = try container.decodeIfPresent([TlsCertificate].self, forKey: .tlsCertificates) ?? []
+        tlsParams = try container.decodeIfPresent(TLSParameters.self, forKey: .tlsParams) ?? TLSParameters()
+        tlsCertificates = try container.decodeIfPresent([TLSCertificate].self, forKey: .tlsCertificates) ?? []
         let plain = try container.decodeIfPresent(CertificateValidationContext.self, forKey: .validationContext)
         let combined = try container.decodeIfPresent(CombinedValidationContext.self, forKey: .combinedValidationContext)
         if plain != nil && combined != nil {

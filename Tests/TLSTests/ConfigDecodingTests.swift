@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import Foundation
 import Testing
 
@@ -9,7 +9,7 @@ import Testing
 
     @Test func downstreamContext() throws {
         let context = try decode(
-            DownstreamTlsContext.self,
+            DownstreamTLSContext.self,
             """
             {"common_tls_context": {
                "tls_params": {"tls_minimum_protocol_version": "TLSv1_2", "tls_maximum_protocol_version": "TLSv1_3",
@@ -28,7 +28,7 @@ import Testing
         #expect(context.requireClientCertificate)
         #expect(context.sessionTimeout == .seconds(300))
         #expect(context.disableStatelessSessionResumption && context.preferClientCiphers)
-        let common = context.commonTlsContext
+        let common = context.commonTLSContext
         #expect(common.tlsParams.maximumProtocolVersion == .tlsV1_3)
         #expect(common.tlsParams.cipherSuites == ["ECDHE-RSA-AES128-GCM-SHA256"])
         #expect(common.tlsCertificates.first?.certificateChain == .filename("/etc/certs/cert.pem"))
@@ -44,16 +44,16 @@ import Testing
     }
 
     @Test func upstreamContextDefaults() throws {
-        let context = try decode(UpstreamTlsContext.self, #"{"sni": "backend.local"}"#)
+        let context = try decode(UpstreamTLSContext.self, #"{"sni": "backend.local"}"#)
         #expect(context.sni == "backend.local")
         #expect(context.maxSessionKeys == 1)
         #expect(!context.allowRenegotiation)
-        #expect(context.commonTlsContext.tlsParams.minimumProtocolVersion == .auto)
+        #expect(context.commonTLSContext.tlsParams.minimumProtocolVersion == .auto)
     }
 
     @Test func combinedValidationContext() throws {
         let common = try decode(
-            CommonTlsContext.self,
+            CommonTLSContext.self,
             #"{"combined_validation_context": {"default_validation_context": {"match_subject_alt_names": [{"suffix": ".local", "ignore_case": true}]}}}"#
         )
         #expect(common.validationContext?.matchSubjectAltNames.first?.matches("A.LOCAL") == true)
@@ -63,8 +63,8 @@ import Testing
         #expect(throws: DecodingError.self) { try decode(DataSource.self, #"{"filename": "a", "inline_string": "b"}"#) }
         #expect(throws: DecodingError.self) { try decode(DataSource.self, "{}") }
         #expect(throws: DecodingError.self) { try decode(StringMatcher.self, #"{"safe_regex": {"regex": "("}}"#) }
-        #expect(throws: DecodingError.self) { try decode(TlsParameters.self, #"{"tls_minimum_protocol_version": "TLSv9"}"#) }
-        #expect(throws: DecodingError.self) { try decode(DownstreamTlsContext.self, #"{"session_timeout": "5 minutes"}"#) }
+        #expect(throws: DecodingError.self) { try decode(TLSParameters.self, #"{"tls_minimum_protocol_version": "TLSv9"}"#) }
+        #expect(throws: DecodingError.self) { try decode(DownstreamTLSContext.self, #"{"session_timeout": "5 minutes"}"#) }
         #expect(throws: DecodingError.self) { try decode(TLSInspectorConfig.self, #"{"max_client_hello_size": 20000}"#) }
         #expect(throws: DecodingError.self) { try decode(TLSInspectorConfig.self, #"{"initial_read_buffer_size": 100}"#) }
     }

@@ -1,7 +1,7 @@
 import Relay
 
 /// Envoy's `TlsCertificate`: a PEM certificate chain and its private key.
-public struct TlsCertificate: Sendable, Hashable, Decodable {
+public struct TLSCertificate: Sendable, Hashable, Decodable {
     /// The PEM chain, leaf first (`certificate_chain`).
     public var certificateChain: DataSource?
     /// The PEM private key (`private_key`).

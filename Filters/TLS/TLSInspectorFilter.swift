@@ -6,22 +6,22 @@ import Relay
 /// list for filter-chain matching. Anything else is plaintext.
 ///
 /// - Note: Per accepted socket; confined to its event loop.
-final class TLSInspectorFilter: ListenerFilter {
-    private let shared: TLSInspectorShared
+public final class TLSInspectorFilter: ListenerFilter {
+    private let shared: TLSInspectorFilter.Shared
     private var callbacks: (any ListenerFilterCallbacks)?
 
-    init(shared: TLSInspectorShared) {
+    init(shared: TLSInspectorFilter.Shared) {
         self.shared = shared
     }
 
-    var maxReadBytes: Int { shared.config.maxClientHelloSize + 5 * 4 }
+    public var maxReadBytes: Int { shared.config.maxClientHelloSize + 5 * 4 }
 
-    func onAccept(_ callbacks: any ListenerFilterCallbacks) -> FilterStatus {
+    public func onAccept(_ callbacks: any ListenerFilterCallbacks) -> FilterStatus {
         self.callbacks = callbacks
         return .stopIteration
     }
 
-    func onData(_ data: ByteBuffer) -> FilterStatus {
+    public func onData(_ data: ByteBuffer) -> FilterStatus {
         guard let callbacks else { return .continue }
         switch shared.parser.parse(data) {
         case .needMoreData:
@@ -65,16 +65,18 @@ final class TLSInspectorFilter: ListenerFilter {
 @available(*, unavailable)
 extension TLSInspectorFilter: Sendable {}
 
-/// tls_inspector's config and stats, prepared once.
-public final class TLSInspectorShared: Sendable {
-    let config: TLSInspectorConfig
-    let parser: ClientHelloParser
-    let stats: TLSInspectorStats
+extension TLSInspectorFilter {
+    /// tls_inspector's config and stats, prepared once.
+    public final class Shared: Sendable {
+        let config: TLSInspectorConfig
+        let parser: ClientHelloParser
+        let stats: TLSInspectorStats
 
-    init(config: TLSInspectorConfig, stats: StatsStore) {
-        self.config = config
-        self.parser = config.parser
-        self.stats = TLSInspectorStats(scope: stats.root.scope("tls_inspector"))
+        init(config: TLSInspectorConfig, stats: StatsStore) {
+            self.config = config
+            self.parser = config.parser
+            self.stats = TLSInspectorStats(scope: stats.root.scope("tls_inspector"))
+        }
     }
 }
 
@@ -101,19 +103,21 @@ struct TLSInspectorStats: Sendable {
     }
 }
 
-/// Registers `envoy.filters.listener.tls_inspector`.
-public struct TLSInspectorFactory: ListenerFilterFactory {
-    public static let name: FilterName = "envoy.filters.listener.tls_inspector"
-    public static let typeURLs = ["type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"]
+extension TLSInspectorFilter {
+    /// Registers `envoy.filters.listener.tls_inspector`.
+    public struct Factory: ListenerFilterFactory {
+        public static let name: FilterName = "envoy.filters.listener.tls_inspector"
+        public static let typeURLs = ["type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"]
 
-    /// Creates the factory.
-    public init() {}
+        /// Creates the factory.
+        public init() {}
 
-    public func prepare(_ config: TLSInspectorConfig, context: FactoryContext) throws -> TLSInspectorShared {
-        TLSInspectorShared(config: config, stats: context.stats)
-    }
+        public func prepare(_ config: TLSInspectorConfig, context: FactoryContext) throws -> TLSInspectorFilter.Shared {
+            TLSInspectorFilter.Shared(config: config, stats: context.stats)
+        }
 
-    public func makeListenerFilter(_ prepared: TLSInspectorShared) -> any ListenerFilter {
-        TLSInspectorFilter(shared: prepared)
+        public func makeListenerFilter(_ prepared: TLSInspectorFilter.Shared) -> any ListenerFilter {
+            TLSInspectorFilter(shared: prepared)
+        }
     }
 }

@@ -1,15 +1,15 @@
-import ALPNTLS
+import TLS
 import Foundation
 import Testing
 
 @Suite struct TLSContextConfigurationTests {
     let pki = TestPKI.shared
 
-    private func serverError(_ certificate: TlsCertificate, params: TlsParameters = TlsParameters()) -> TLSConfigurationError? {
+    private func serverError(_ certificate: TLSCertificate, params: TLSParameters = TLSParameters()) -> TLSConfigurationError? {
         do {
             _ = try TLSContext(
-                configuration: DownstreamTlsContext(
-                    commonTlsContext: CommonTlsContext(tlsParams: params, tlsCertificates: [certificate])
+                configuration: DownstreamTLSContext(
+                    commonTLSContext: CommonTLSContext(tlsParams: params, tlsCertificates: [certificate])
                 )
             )
             return nil
@@ -23,9 +23,9 @@ import Testing
 
     @Test func filesAndInlineSourcesLoad() throws {
         _ = try TLSContext(
-            configuration: DownstreamTlsContext(
-                commonTlsContext: CommonTlsContext(
-                    tlsCertificates: [TlsCertificate(certificateChain: .filename(pki.path("server.pem")), privateKey: .filename(pki.path("server.key")))],
+            configuration: DownstreamTLSContext(
+                commonTLSContext: CommonTLSContext(
+                    tlsCertificates: [TLSCertificate(certificateChain: .filename(pki.path("server.pem")), privateKey: .filename(pki.path("server.key")))],
                     validationContext: CertificateValidationContext(trustedCA: .inlineBytes(Array(pki.caPEM.utf8)))
                 )
             )
@@ -34,7 +34,7 @@ import Testing
 
     @Test func keyThatDoesNotMatchTheCertificate() throws {
         let error = try #require(
-            serverError(TlsCertificate(certificateChain: .inlineString(pki.serverChainPEM), privateKey: .inlineString(pki.clientKeyPEM)))
+            serverError(TLSCertificate(certificateChain: .inlineString(pki.serverChainPEM), privateKey: .inlineString(pki.clientKeyPEM)))
         )
         #expect(error.fieldPath == "common_tls_context.tls_certificates[0].private_key")
         #expect(error.message.contains("does not match"))
@@ -44,11 +44,11 @@ import Testing
 
     @Test func badPEM() throws {
         let chain = try #require(
-            serverError(TlsCertificate(certificateChain: .inlineString("not a certificate"), privateKey: .inlineString(pki.serverKeyPEM)))
+            serverError(TLSCertificate(certificateChain: .inlineString("not a certificate"), privateKey: .inlineString(pki.serverKeyPEM)))
         )
         #expect(chain.fieldPath == "common_tls_context.tls_certificates[0].certificate_chain")
         let key = try #require(
-            serverError(TlsCertificate(certificateChain: .inlineString(pki.serverChainPEM), privateKey: .inlineString("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")))
+            serverError(TLSCertificate(certificateChain: .inlineString(pki.serverChainPEM), privateKey: .inlineString("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")))
         )
         #expect(key.fieldPath == "common_tls_context.tls_certificates[0].private_key")
         #expect(!key.openSSLErrors.isEmpty)
@@ -56,7 +56,7 @@ import Testing
 
     @Test func unreadableFile() throws {
         let error = try #require(
-            serverError(TlsCertificate(certificateChain: .filename("/nonexistent/cert.pem"), privateKey: .inlineString(pki.serverKeyPEM)))
+            serverError(TLSCertificate(certificateChain: .filename("/nonexistent/cert.pem"), privateKey: .inlineString(pki.serverKeyPEM)))
         )
         #expect(error.fieldPath == "common_tls_context.tls_certificates[0].certificate_chain")
         #expect(error.message.contains("/nonexistent/cert.pem"))
@@ -65,21 +65,21 @@ import Testing
     @Test func encryptedKeyNeedsTheRightPassword() throws {
         let chain = DataSource.inlineString(pki.serverChainPEM)
         let key = DataSource.inlineString(pki.serverEncryptedKeyPEM)
-        #expect(serverError(TlsCertificate(certificateChain: chain, privateKey: key, password: .inlineString(TestPKI.keyPassword))) == nil)
-        let wrong = try #require(serverError(TlsCertificate(certificateChain: chain, privateKey: key, password: .inlineString("nope"))))
+        #expect(serverError(TLSCertificate(certificateChain: chain, privateKey: key, password: .inlineString(TestPKI.keyPassword))) == nil)
+        let wrong = try #require(serverError(TLSCertificate(certificateChain: chain, privateKey: key, password: .inlineString("nope"))))
         #expect(wrong.fieldPath == "common_tls_context.tls_certificates[0].private_key")
-        let missing = try #require(serverError(TlsCertificate(certificateChain: chain, privateKey: key)))
+        let missing = try #require(serverError(TLSCertificate(certificateChain: chain, privateKey: key)))
         #expect(missing.message.contains("without a password"))
     }
 
     @Test func badParameters() throws {
-        let cipher = try #require(serverError(pki.serverCertificate, params: TlsParameters(cipherSuites: ["ECDHE-RSA-AES128-GCM-SHA256", "NOPE-CIPHER"])))
+        let cipher = try #require(serverError(pki.serverCertificate, params: TLSParameters(cipherSuites: ["ECDHE-RSA-AES128-GCM-SHA256", "NOPE-CIPHER"])))
         #expect(cipher.fieldPath == "common_tls_context.tls_params.cipher_suites")
         #expect(cipher.message.contains("NOPE-CIPHER"))
-        let curve = try #require(serverError(pki.serverCertificate, params: TlsParameters(ecdhCurves: ["P-999"])))
+        let curve = try #require(serverError(pki.serverCertificate, params: TLSParameters(ecdhCurves: ["P-999"])))
         #expect(curve.fieldPath == "common_tls_context.tls_params.ecdh_curves")
         let range = try #require(
-            serverError(pki.serverCertificate, params: TlsParameters(minimumProtocolVersion: .tlsV1_3, maximumProtocolVersion: .tlsV1_2))
+            serverError(pki.serverCertificate, params: TLSParameters(minimumProtocolVersion: .tlsV1_3, maximumProtocolVersion: .tlsV1_2))
         )
         #expect(range.fieldPath.hasPrefix("common_tls_context.tls_params"))
     }
@@ -97,8 +97,8 @@ import Testing
     @Test func clientAllowsOneCertificateOnly() throws {
         #expect(throws: TLSConfigurationError.self) {
             try TLSContext(
-                configuration: UpstreamTlsContext(
-                    commonTlsContext: CommonTlsContext(tlsCertificates: [pki.clientCertificate, pki.clientCertificate])
+                configuration: UpstreamTLSContext(
+                    commonTLSContext: CommonTLSContext(tlsCertificates: [pki.clientCertificate, pki.clientCertificate])
                 )
             )
         }
@@ -106,7 +106,7 @@ import Testing
 
     @Test func missingEnvironmentVariable() throws {
         let error = try #require(
-            serverError(TlsCertificate(certificateChain: .environmentVariable("RELAY_TEST_NO_SUCH_VARIABLE"), privateKey: .inlineString(pki.serverKeyPEM)))
+            serverError(TLSCertificate(certificateChain: .environmentVariable("RELAY_TEST_NO_SUCH_VARIABLE"), privateKey: .inlineString(pki.serverKeyPEM)))
         )
         #expect(error.message.contains("RELAY_TEST_NO_SUCH_VARIABLE"))
     }

@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import NIOCore
 import Testing
 
@@ -68,7 +68,7 @@ import Testing
                 sni: "server.example.com",
                 certificate: pki.clientCertificate,
                 validation: clientValidation,
-                params: TlsParameters(maximumProtocolVersion: .tlsV1_3)
+                params: TLSParameters(maximumProtocolVersion: .tlsV1_3)
             ),
             server: pki.serverContext(alpn: ["istio-peer-exchange", "h2"], requireClientCertificate: true, validation: serverValidation)
         )
@@ -108,7 +108,7 @@ import Testing
     @Test func missingRequiredClientCertificateIsFailVerifyNoCert() throws {
         for version in [TLSProtocolVersion.tlsV1_2, .tlsV1_3] {
             var pair = try BackToBack(
-                client: pki.clientContext(params: TlsParameters(maximumProtocolVersion: version)),
+                client: pki.clientContext(params: TLSParameters(maximumProtocolVersion: version)),
                 server: pki.serverContext(requireClientCertificate: true, validation: pki.trustingCA)
             )
             let (client, server) = pair.handshake()
@@ -136,7 +136,7 @@ import Testing
     @Test func untrustedClientCertificateIsFailVerifyError() throws {
         var pair = try BackToBack(
             client: pki.clientContext(
-                certificate: TlsCertificate(
+                certificate: TLSCertificate(
                     certificateChain: .inlineString(pki.rogueClientChainPEM),
                     privateKey: .inlineString(pki.rogueClientKeyPEM)
                 )
@@ -154,7 +154,7 @@ import Testing
         validation.trustChainVerification = .acceptUntrusted
         var pair = try BackToBack(
             client: pki.clientContext(
-                certificate: TlsCertificate(
+                certificate: TLSCertificate(
                     certificateChain: .inlineString(pki.rogueClientChainPEM),
                     privateKey: .inlineString(pki.rogueClientKeyPEM)
                 )
@@ -173,7 +173,7 @@ import Testing
         ]
         var pair = try BackToBack(
             client: pki.clientContext(
-                certificate: TlsCertificate(
+                certificate: TLSCertificate(
                     certificateChain: .inlineString(pki.otherClientChainPEM),
                     privateKey: .inlineString(pki.otherClientKeyPEM)
                 )
@@ -250,21 +250,21 @@ import Testing
             "handshake", "versions.TLSv1.2", "ciphers.ECDHE-ECDSA-AES128-GCM-SHA256", "curves.X25519", "no_certificate",
         ])
 
-        pair = try BackToBack(client: pki.clientContext(params: TlsParameters(maximumProtocolVersion: .tlsV1_3)), server: pki.serverContext())
+        pair = try BackToBack(client: pki.clientContext(params: TLSParameters(maximumProtocolVersion: .tlsV1_3)), server: pki.serverContext())
         (client, server) = pair.handshake()
         #expect(server.info?.tlsVersion == "TLSv1.3")
         #expect(server.info?.cipherSuite.hasPrefix("TLS_") == true)
 
         pair = try BackToBack(
-            client: pki.clientContext(params: TlsParameters(maximumProtocolVersion: .tlsV1_3, ecdhCurves: ["P-256"])),
-            server: pki.serverContext(params: TlsParameters(minimumProtocolVersion: .tlsV1_3))
+            client: pki.clientContext(params: TLSParameters(maximumProtocolVersion: .tlsV1_3, ecdhCurves: ["P-256"])),
+            server: pki.serverContext(params: TLSParameters(minimumProtocolVersion: .tlsV1_3))
         )
         #expect(pair.handshake().server.info?.curve == "P-256")
 
         // No common version.
         pair = try BackToBack(
             client: pki.clientContext(),
-            server: pki.serverContext(params: TlsParameters(minimumProtocolVersion: .tlsV1_3))
+            server: pki.serverContext(params: TLSParameters(minimumProtocolVersion: .tlsV1_3))
         )
         (client, server) = pair.handshake()
         #expect(server.error?.statEvent == .connectionError)
@@ -273,7 +273,7 @@ import Testing
 
     @Test func configuredCipherSuites() throws {
         var pair = try BackToBack(
-            client: pki.clientContext(params: TlsParameters(cipherSuites: ["ECDHE-ECDSA-CHACHA20-POLY1305"])),
+            client: pki.clientContext(params: TLSParameters(cipherSuites: ["ECDHE-ECDSA-CHACHA20-POLY1305"])),
             server: pki.serverContext()
         )
         #expect(pair.handshake().server.info?.cipherSuite == "ECDHE-ECDSA-CHACHA20-POLY1305")

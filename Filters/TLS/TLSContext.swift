@@ -13,9 +13,9 @@ internal import COpenSSL
 public final class TLSContext: @unchecked Sendable {
     /// Which side of the handshake the context is for.
     public enum Role: Sendable, Hashable {
-        /// Accepts connections (listener, `DownstreamTlsContext`).
+        /// Accepts connections (listener, `DownstreamTLSContext`).
         case server
-        /// Opens connections (cluster, `UpstreamTlsContext`).
+        /// Opens connections (cluster, `UpstreamTLSContext`).
         case client
     }
 
@@ -23,7 +23,7 @@ public final class TLSContext: @unchecked Sendable {
     public let role: Role
     /// ALPN protocols: offered by a client, or a server's preference order.
     public let applicationProtocols: [String]
-    /// A client's configured SNI (`UpstreamTlsContext.sni`).
+    /// A client's configured SNI (`UpstreamTLSContext.sni`).
     public let serverName: String?
 
     let context: OpaquePointer
@@ -34,22 +34,22 @@ public final class TLSContext: @unchecked Sendable {
     /// Builds a server context from Envoy's `DownstreamTlsContext`.
     ///
     /// - Throws: ``TLSConfigurationError`` naming the offending field.
-    public convenience init(configuration: DownstreamTlsContext) throws {
-        try self.init(role: .server, common: configuration.commonTlsContext, server: configuration, client: nil)
+    public convenience init(configuration: DownstreamTLSContext) throws {
+        try self.init(role: .server, common: configuration.commonTLSContext, server: configuration, client: nil)
     }
 
     /// Builds a client context from Envoy's `UpstreamTlsContext`.
     ///
     /// - Throws: ``TLSConfigurationError`` naming the offending field.
-    public convenience init(configuration: UpstreamTlsContext) throws {
-        try self.init(role: .client, common: configuration.commonTlsContext, server: nil, client: configuration)
+    public convenience init(configuration: UpstreamTLSContext) throws {
+        try self.init(role: .client, common: configuration.commonTLSContext, server: nil, client: configuration)
     }
 
     private init(
         role: Role,
-        common: CommonTlsContext,
-        server: DownstreamTlsContext?,
-        client: UpstreamTlsContext?
+        common: CommonTLSContext,
+        server: DownstreamTLSContext?,
+        client: UpstreamTLSContext?
     ) throws {
         OpenSSLErrorQueue.clear()
         let base = "common_tls_context"
@@ -84,7 +84,7 @@ public final class TLSContext: @unchecked Sendable {
 
     // MARK: - Building
 
-    private func configure(common: CommonTlsContext, server: DownstreamTlsContext?, client: UpstreamTlsContext?) throws {
+    private func configure(common: CommonTLSContext, server: DownstreamTLSContext?, client: UpstreamTLSContext?) throws {
         let base = "common_tls_context"
         try configureProtocol(common.tlsParams, fieldPath: "\(base).tls_params")
 
@@ -152,7 +152,7 @@ public final class TLSContext: @unchecked Sendable {
         try configureALPN(common.alpnProtocols, fieldPath: "\(base).alpn_protocols")
     }
 
-    private func configureProtocol(_ params: TlsParameters, fieldPath: String) throws {
+    private func configureProtocol(_ params: TLSParameters, fieldPath: String) throws {
         let minimum = params.minimumProtocolVersion.wireVersion ?? 0x0303
         let maximum = params.maximumProtocolVersion.wireVersion ?? (role == .client ? 0x0303 : 0x0304)
         guard minimum <= maximum else {
@@ -172,7 +172,7 @@ public final class TLSContext: @unchecked Sendable {
         }
 
         // TLS ≤ 1.2 suites; names starting with TLS_ are TLS 1.3 suites.
-        let requested = params.cipherSuites.isEmpty ? TlsParameters.defaultCipherSuites : params.cipherSuites
+        let requested = params.cipherSuites.isEmpty ? TLSParameters.defaultCipherSuites : params.cipherSuites
         var legacy: [String] = []
         var modern: [String] = []
         for entry in requested {
@@ -203,7 +203,7 @@ public final class TLSContext: @unchecked Sendable {
             )
         }
 
-        let curves = params.ecdhCurves.isEmpty ? TlsParameters.defaultECDHCurves : params.ecdhCurves
+        let curves = params.ecdhCurves.isEmpty ? TLSParameters.defaultECDHCurves : params.ecdhCurves
         if relay_SSL_CTX_set1_groups_list(context, curves.joined(separator: ":")) != 1 {
             throw TLSConfigurationError(
                 fieldPath: "\(fieldPath).ecdh_curves",
@@ -223,7 +223,7 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Loads one chain + key; returns the key type.
-    private func loadCertificate(_ certificate: TlsCertificate, fieldPath: String) throws -> Int32 {
+    private func loadCertificate(_ certificate: TLSCertificate, fieldPath: String) throws -> Int32 {
         guard let chainSource = certificate.certificateChain else {
             throw TLSConfigurationError(fieldPath: "\(fieldPath).certificate_chain", message: "certificate_chain is required")
         }

@@ -1,7 +1,7 @@
 /// Envoy's `DownstreamTlsContext`: TLS termination for a listener filter chain.
-public struct DownstreamTlsContext: Sendable, Hashable, Decodable {
+public struct DownstreamTLSContext: Sendable, Hashable, Decodable {
     /// `common_tls_context`.
-    public var commonTlsContext: CommonTlsContext
+    public var commonTLSContext: CommonTLSContext
     /// Reject clients without a valid certificate (`require_client_certificate`, default false).
     public var requireClientCertificate: Bool
     /// `require_sni` (accepted; Envoy itself does not enforce it).
@@ -17,7 +17,7 @@ public struct DownstreamTlsContext: Sendable, Hashable, Decodable {
 
     /// Creates a server TLS configuration.
     public init(
-        commonTlsContext: CommonTlsContext,
+        commonTLSContext: CommonTLSContext,
         requireClientCertificate: Bool = false,
         requireSNI: Bool = false,
         sessionTimeout: Duration? = nil,
@@ -25,7 +25,7 @@ public struct DownstreamTlsContext: Sendable, Hashable, Decodable {
         disableStatefulSessionResumption: Bool = false,
         preferClientCiphers: Bool = false
     ) {
-        self.commonTlsContext = commonTlsContext
+        self.commonTLSContext = commonTLSContext
         self.requireClientCertificate = requireClientCertificate
         self.requireSNI = requireSNI
         self.sessionTimeout = sessionTimeout
@@ -35,7 +35,7 @@ public struct DownstreamTlsContext: Sendable, Hashable, Decodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case commonTlsContext = "common_tls_context"
+        case commonTLSContext = "common_tls_context"
         case requireClientCertificate = "require_client_certificate"
         case requireSNI = "require_sni"
         case sessionTimeout = "session_timeout"
@@ -49,7 +49,7 @@ public struct DownstreamTlsContext: Sendable, Hashable, Decodable {
     /// Decodes Envoy's `DownstreamTlsContext`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        commonTlsContext = try container.decodeIfPresent(CommonTlsContext.self, forKey: .commonTlsContext) ?? CommonTlsContext()
+        commonTLSContext = try container.decodeIfPresent(CommonTLSContext.self, forKey: .commonTLSContext) ?? CommonTLSContext()
         requireClientCertificate = try container.decodeIfPresent(Bool.self, forKey: .requireClientCertificate) ?? false
         requireSNI = try container.decodeIfPresent(Bool.self, forKey: .requireSNI) ?? false
         if let text = try container.decodeIfPresent(String.self, forKey: .sessionTimeout) {

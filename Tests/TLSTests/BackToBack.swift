@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import NIOCore
 
 /// Two ``TLSConnection``s wired back to back in memory: whatever one produces the other

@@ -1,5 +1,5 @@
 /// Envoy's `TlsParameters`: protocol versions, cipher suites, curves and signature algorithms.
-public struct TlsParameters: Sendable, Hashable, Decodable {
+public struct TLSParameters: Sendable, Hashable, Decodable {
     /// Lowest version accepted (`tls_minimum_protocol_version`); `TLS_AUTO` means TLS 1.2.
     public var minimumProtocolVersion: TLSProtocolVersion
     /// Highest version accepted (`tls_maximum_protocol_version`); `TLS_AUTO` means TLS 1.2 for

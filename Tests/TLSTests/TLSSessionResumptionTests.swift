@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import NIOCore
 import Testing
 
@@ -16,7 +16,7 @@ import Testing
 
     @Test(arguments: [TLSProtocolVersion.tlsV1_2, .tlsV1_3])
     func secondConnectionResumes(_ version: TLSProtocolVersion) throws {
-        let client = try pki.clientContext(validation: pki.trustingCA, params: TlsParameters(maximumProtocolVersion: version))
+        let client = try pki.clientContext(validation: pki.trustingCA, params: TLSParameters(maximumProtocolVersion: version))
         let server = try pki.serverContext()
         let (first, _) = try connect(client, server)
         #expect(!first.sessionReused)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func zeroSessionKeysDisablesResumption() throws {
-        let client = try TLSContext(configuration: UpstreamTlsContext(maxSessionKeys: 0))
+        let client = try TLSContext(configuration: UpstreamTLSContext(maxSessionKeys: 0))
         let server = try pki.serverContext()
         _ = try connect(client, server)
         let (second, _) = try connect(client, server)

@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import Foundation
 import TestSupport
 
@@ -112,12 +112,12 @@ struct TestPKI: Sendable {
     /// Path of a generated file.
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    var serverCertificate: TlsCertificate {
-        TlsCertificate(certificateChain: .inlineString(serverChainPEM), privateKey: .inlineString(serverKeyPEM))
+    var serverCertificate: TLSCertificate {
+        TLSCertificate(certificateChain: .inlineString(serverChainPEM), privateKey: .inlineString(serverKeyPEM))
     }
 
-    var clientCertificate: TlsCertificate {
-        TlsCertificate(certificateChain: .inlineString(clientChainPEM), privateKey: .inlineString(clientKeyPEM))
+    var clientCertificate: TLSCertificate {
+        TLSCertificate(certificateChain: .inlineString(clientChainPEM), privateKey: .inlineString(clientKeyPEM))
     }
 
     var trustingCA: CertificateValidationContext {
@@ -129,11 +129,11 @@ struct TestPKI: Sendable {
         alpn: [String] = [],
         requireClientCertificate: Bool = false,
         validation: CertificateValidationContext? = nil,
-        params: TlsParameters = TlsParameters()
+        params: TLSParameters = TLSParameters()
     ) throws -> TLSContext {
         try TLSContext(
-            configuration: DownstreamTlsContext(
-                commonTlsContext: CommonTlsContext(
+            configuration: DownstreamTLSContext(
+                commonTLSContext: CommonTLSContext(
                     tlsParams: params,
                     tlsCertificates: [serverCertificate],
                     validationContext: validation,
@@ -148,13 +148,13 @@ struct TestPKI: Sendable {
     func clientContext(
         alpn: [String] = [],
         sni: String? = nil,
-        certificate: TlsCertificate? = nil,
+        certificate: TLSCertificate? = nil,
         validation: CertificateValidationContext? = nil,
-        params: TlsParameters = TlsParameters()
+        params: TLSParameters = TLSParameters()
     ) throws -> TLSContext {
         try TLSContext(
-            configuration: UpstreamTlsContext(
-                commonTlsContext: CommonTlsContext(
+            configuration: UpstreamTLSContext(
+                commonTLSContext: CommonTLSContext(
                     tlsParams: params,
                     tlsCertificates: certificate.map { [$0] } ?? [],
                     validationContext: validation,

@@ -1,11 +1,11 @@
-import ALPNTLS
+import TLS
 import NIOCore
 import Testing
 
 @Suite struct ClientHelloParserTests {
     /// A real ClientHello, captured from an in-memory client connection.
     private func capturedHello(sni: String? = "Api.Example.COM", alpn: [String] = ["h2", "http/1.1"]) throws -> [UInt8] {
-        let context = try TestPKI.shared.clientContext(alpn: alpn, sni: sni, params: TlsParameters(maximumProtocolVersion: .tlsV1_3))
+        let context = try TestPKI.shared.clientContext(alpn: alpn, sni: sni, params: TLSParameters(maximumProtocolVersion: .tlsV1_3))
         let client = try TLSConnection(context: context)
         #expect(client.handshake().error == nil)
         let bytes = try #require(client.takeCiphertext())

@@ -64,30 +64,34 @@ extension TLSConfigurationError: ConfigFieldError {
     }
 }
 
-/// `envoy.transport_sockets.tls` with a `DownstreamTlsContext` (listener filter chains).
-public struct DownstreamTLSTransportSocketConfigFactory: TransportSocketConfigFactory {
-    public static let name: FilterName = "envoy.transport_sockets.tls"
-    public static let typeURLs = ["type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"]
+extension DownstreamTLSContext {
+    /// `envoy.transport_sockets.tls` with a `DownstreamTLSContext` (listener filter chains).
+    public struct Factory: TransportSocketConfigFactory {
+        public static let name: FilterName = "envoy.transport_sockets.tls"
+        public static let typeURLs = ["type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"]
 
-    /// Creates the factory.
-    public init() {}
+        /// Creates the factory.
+        public init() {}
 
-    public func makeFactory(_ config: DownstreamTlsContext, context: FactoryContext) throws -> any TransportSocketFactory {
-        let tls = try TLSContext(configuration: config)
-        return TLSTransportSocketFactory(context: tls, stats: TLSStats(scope: context.scope), autoHostSNI: false)
+        public func makeFactory(_ config: DownstreamTLSContext, context: FactoryContext) throws -> any TransportSocketFactory {
+            let tls = try TLSContext(configuration: config)
+            return TLSTransportSocketFactory(context: tls, stats: TLSStats(scope: context.scope), autoHostSNI: false)
+        }
     }
 }
 
-/// `envoy.transport_sockets.tls` with an `UpstreamTlsContext` (clusters).
-public struct UpstreamTLSTransportSocketConfigFactory: TransportSocketConfigFactory {
-    public static let name: FilterName = "envoy.transport_sockets.tls"
-    public static let typeURLs = ["type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"]
+extension UpstreamTLSContext {
+    /// `envoy.transport_sockets.tls` with an `UpstreamTLSContext` (clusters).
+    public struct Factory: TransportSocketConfigFactory {
+        public static let name: FilterName = "envoy.transport_sockets.tls"
+        public static let typeURLs = ["type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"]
 
-    /// Creates the factory.
-    public init() {}
+        /// Creates the factory.
+        public init() {}
 
-    public func makeFactory(_ config: UpstreamTlsContext, context: FactoryContext) throws -> any TransportSocketFactory {
-        let tls = try TLSContext(configuration: config)
-        return TLSTransportSocketFactory(context: tls, stats: TLSStats(scope: context.scope), autoHostSNI: config.autoHostSNI)
+        public func makeFactory(_ config: UpstreamTLSContext, context: FactoryContext) throws -> any TransportSocketFactory {
+            let tls = try TLSContext(configuration: config)
+            return TLSTransportSocketFactory(context: tls, stats: TLSStats(scope: context.scope), autoHostSNI: config.autoHostSNI)
+        }
     }
 }

@@ -1,4 +1,4 @@
-import ALPNTLS
+import TLS
 import NIOCore
 import Testing
 
@@ -7,7 +7,7 @@ import Testing
 
     private func established(_ version: TLSProtocolVersion = .tlsV1_3) throws -> BackToBack {
         var pair = try BackToBack(
-            client: pki.clientContext(params: TlsParameters(maximumProtocolVersion: version)),
+            client: pki.clientContext(params: TLSParameters(maximumProtocolVersion: version)),
             server: pki.serverContext()
         )
         let (client, server) = pair.handshake()
