@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "RelayTestKit", targets: ["RelayTestKit"]),
         .library(name: "BundledFilters", targets: ["BundledFilters"]),
         .library(name: "TCPProxy", targets: ["TCPProxy"]),
+        .library(name: "IstioPeer", targets: ["IstioPeer"]),
         .executable(name: "relay", targets: ["relay"]),
         .executable(name: "example-proxy", targets: ["ExampleProxy"]),
     ],
@@ -61,7 +62,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: - Bundled filters (each its own module; none imports another)
+        // MARK: - Bundled filters (each its own module; none imports another, the two Istio filters
+        // share IstioPeer)
+        .target(
+            name: "IstioPeer",
+            dependencies: ["Relay"],
+            path: "Filters/IstioPeer",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TCPProxy",
             dependencies: ["Relay", nio, logging],
@@ -78,14 +87,14 @@ let package = Package(
         ),
         .target(
             name: "MetadataExchange",
-            dependencies: ["Relay", nio, protobuf, logging],
+            dependencies: ["Relay", "IstioPeer", nio, protobuf, logging],
             path: "Filters/MetadataExchange",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TCPStats",
-            dependencies: ["Relay", nio],
+            dependencies: ["Relay", "IstioPeer", nio],
             path: "Filters/TCPStats",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -174,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MetadataExchangeTests",
-            dependencies: ["MetadataExchange", "Relay", "RelayTestKit", nio, nioEmbedded, logging, protobuf],
+            dependencies: ["MetadataExchange", "IstioPeer", "Relay", "RelayTestKit", nio, nioEmbedded, logging, protobuf],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -184,7 +193,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TCPStatsTests",
-            dependencies: ["TCPStats", "Relay", "RelayTestKit", "TestSupport", nio, logging],
+            dependencies: ["TCPStats", "IstioPeer", "Relay", "RelayTestKit", "TestSupport", nio, logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import IstioPeer
 import Relay
 
 /// Istio's `metadata_exchange.*` counters (root scope), plus Relay's per-reason

@@ -1,4 +1,5 @@
 import Foundation
+import IstioPeer
 import NIOCore
 import Relay
 import SwiftProtobuf

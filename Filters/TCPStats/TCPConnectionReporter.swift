@@ -1,3 +1,4 @@
+import IstioPeer
 /// The per-connection reporting schedule of Istio's TCP metrics, as a pure state machine.
 ///
 /// The stats filter owns one per connection and drives it:

@@ -1,3 +1,4 @@
+import IstioPeer
 import NIOCore
 import Relay
 

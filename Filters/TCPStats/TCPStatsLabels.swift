@@ -1,3 +1,4 @@
+import IstioPeer
 import Relay
 
 /// The labels of one connection's Istio TCP metrics: the 23 standard tags, derived exactly as

@@ -1,3 +1,4 @@
+import IstioPeer
 import Relay
 
 /// Which side of the connection reports the metrics: the value of the `reporter` label.

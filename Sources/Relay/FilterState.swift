@@ -2,9 +2,9 @@
 ///
 /// Keys are values, compared by name: two modules that agree on a name and a value type share
 /// the slot. Relay's bundled filters publish their keys as static constants (for example
-/// ``FilterStateKey/downstreamPeer``) so no filter has to import another.
+/// ``FilterStateKey/tcpProxyCluster``) so no filter has to import another.
 public struct FilterStateKey<Value>: Hashable, Sendable, CustomStringConvertible {
-    /// The key's name, as Envoy spells it where Envoy has one (`downstream_peer`).
+    /// The key's name, as Envoy spells it where Envoy has one (`envoy.tcp_proxy.cluster`).
     public let name: String
 
     /// Creates a key with the given name.

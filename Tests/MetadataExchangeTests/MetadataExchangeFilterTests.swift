@@ -1,3 +1,4 @@
+import IstioPeer
 import Logging
 import MetadataExchange
 import NIOCore

@@ -1,3 +1,4 @@
+import IstioPeer
 import MetadataExchange
 import NIOCore
 import Relay

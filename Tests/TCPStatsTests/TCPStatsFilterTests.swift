@@ -1,3 +1,4 @@
+import IstioPeer
 import Logging
 import NIOCore
 import Relay

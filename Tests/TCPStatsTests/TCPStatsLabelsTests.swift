@@ -1,3 +1,4 @@
+import IstioPeer
 import Relay
 import TCPStats
 import Testing

@@ -6,7 +6,7 @@ public struct LocalInfo: Sendable {
     public var nodeID: String
     /// `node.cluster`.
     public var clusterName: String
-    /// `node.metadata`, a free-form struct (Istio puts NAME, NAMESPACE, LABELS… here).
+    /// `node.metadata`, a free-form struct (a control plane puts NAME, NAMESPACE, LABELS… here).
     public var metadata: [String: MetadataValue]
     /// `node.locality.region`.
     public var region: String

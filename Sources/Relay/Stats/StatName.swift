@@ -19,7 +19,7 @@ public struct StatName: Hashable, Sendable, CustomStringConvertible {
     public enum Namespace: Hashable, Sendable {
         /// Envoy's own stats: Prometheus names get the `envoy_` prefix.
         case envoy
-        /// A registered custom namespace (Istio's `istiocustom`): no prefix in Prometheus.
+        /// A registered custom namespace (such as `istiocustom`): no prefix in Prometheus.
         case custom(String)
     }
 
@@ -48,7 +48,7 @@ public struct StatName: Hashable, Sendable, CustomStringConvertible {
         self.namespace = namespace
     }
 
-    /// A custom-namespace metric (Istio style): flat name `<ns>.<metric>.<tag>.<value>…`,
+    /// A custom-namespace metric: flat name `<ns>.<metric>.<tag>.<value>…`,
     /// Prometheus name `<metric>` with the tags as labels.
     public static func custom(namespace: String, metric: String, tags: [StatTag]) -> StatName {
         var flat = "\(namespace).\(metric)"

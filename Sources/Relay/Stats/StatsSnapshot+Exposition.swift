@@ -75,13 +75,13 @@ extension StatsSnapshot {
         /// Envoy's names adjusted to Prometheus conventions so `promtool check metrics`
         /// passes (`?naming=prometheus`): `# HELP` lines, counters end in `_total`,
         /// millisecond histograms become `_seconds` with their buckets and sums converted,
-        /// and gauges whose Envoy name ends in `_total` are exposed as `untyped`. Istio's
-        /// metrics are already conventional and unchanged.
+        /// and gauges whose Envoy name ends in `_total` are exposed as `untyped`.
+        /// Custom-namespace metrics are already conventional and unchanged.
         case conventional
     }
 
     /// Prometheus text exposition (format 0.0.4). Envoy stats get the `envoy_` prefix and their
-    /// extracted tags as labels; custom-namespace stats (Istio's) keep their own names.
+    /// extracted tags as labels; custom-namespace stats keep their own names.
     /// - Parameters:
     ///   - usedOnly: leave out stats that were never updated.
     ///   - naming: Envoy's exact output (default) or the Prometheus-conventional form.

@@ -10,7 +10,7 @@ public final class ClusterInfo: Sendable {
     public let connectTimeout: TimeAmount
     /// `per_connection_buffer_limit_bytes` for upstream connections.
     public let perConnectionBufferLimit: Int
-    /// `metadata.filter_metadata`, by filter namespace (`istio` → `{services: [...]}`).
+    /// `metadata.filter_metadata`, by filter namespace (e.g. `envoy.lb` → `{canary: true}`).
     public let metadata: [String: MetadataValue]
     /// `circuit_breakers` default-priority `max_connections`.
     public let maxConnections: Int

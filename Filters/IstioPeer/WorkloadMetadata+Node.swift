@@ -1,3 +1,5 @@
+import Relay
+
 extension WorkloadMetadata {
     /// Istio's label keys with special meaning.
     public enum LabelKey {

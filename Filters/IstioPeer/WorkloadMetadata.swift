@@ -1,9 +1,11 @@
+import Relay
+
 /// The normalised description of a workload that Istio's peer-metadata model carries
 /// (Istio's `WorkloadMetadataObject`).
 ///
 /// The metadata-exchange filter builds one from the local node (to send) and from the peer's
-/// frame (to publish); the TCP-stats filter reads it to label metrics. It lives in the core so
-/// that those two filter modules never import each other.
+/// frame (to publish); the TCP-stats filter reads it to label metrics. It lives in this small
+/// module, which both of them import, so that those two filter modules never import each other.
 public struct WorkloadMetadata: Sendable, Hashable {
     /// The kind of workload that owns the pod, as found in Istio's `OWNER` field.
     public enum OwnerType: String, Sendable, Hashable {
