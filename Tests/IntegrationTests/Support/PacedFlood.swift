@@ -3,10 +3,10 @@ import NIOPosix
 import Synchronization
 
 /// A one-way bulk transfer between a writer that sends as fast as its socket takes bytes and a
-/// slow reader that reads only in bursts, each one started because the writer reported being
-/// blocked (its channel went unwritable: every buffer between the two is full). So the proxy
-/// in between is held at its high watermarks over and over, with no sleeps, and the transfer
-/// still finishes at the proxy's speed.
+/// slow reader that reads only in bursts. Each burst is granted by the test (``grantBurst()``)
+/// once the writer reports being blocked (its channel went unwritable) and the proxy in between
+/// reports it paused reading (its flow-control stats): so the proxy is held at its high
+/// watermarks over and over, with no sleeps, and the transfer still finishes at its speed.
 ///
 /// The stream is 64 KiB chunks, each starting with its index, so a lost, repeated or reordered
 /// chunk changes the digest both sides compute (SHA-256 of every byte).
@@ -21,6 +21,8 @@ final class PacedFlood: Sendable {
         var writerDone = false
         var blockedCount = 0
         var bursts = 0
+        var granted = 0
+        var readerIdle = true
         var written = 0
         var read = 0
         var writerDigest: String?
@@ -52,11 +54,26 @@ final class PacedFlood: Sendable {
     // MARK: - Writer side
 
     func writerBlocked(_ blocked: Bool) {
-        let reader = state.withLock { state -> (any Channel)? in
-            guard state.writerBlocked != blocked else { return nil }
+        state.withLock { state in
+            guard state.writerBlocked != blocked else { return }
             state.writerBlocked = blocked
             if blocked { state.blockedCount += 1 }
-            return blocked ? state.readerChannel : nil
+        }
+    }
+
+    /// Whether the writer is blocked now.
+    var isWriterBlocked: Bool { state.withLock { $0.writerBlocked } }
+    /// Whether the writer has sent everything.
+    var isWriterDone: Bool { state.withLock { $0.writerDone } }
+    /// Whether the reader is waiting for a grant (not in a burst, not done).
+    var isReaderIdle: Bool { state.withLock { $0.readerIdle && !$0.readerEnded && $0.readerChannel != nil } }
+
+    /// Lets the reader read one more burst.
+    func grantBurst() {
+        let reader = state.withLock { state -> (any Channel)? in
+            state.granted += 1
+            state.readerIdle = false
+            return state.readerChannel
         }
         reader?.pipeline.fireUserInboundEventTriggered(PacedFloodReader.Poke())
     }
@@ -79,15 +96,22 @@ final class PacedFlood: Sendable {
     func readerAttached(_ channel: any Channel) -> Bool {
         state.withLock { state in
             state.readerChannel = channel
-            return state.writerBlocked || state.writerDone
+            return state.writerDone || state.granted > state.bursts
         }
     }
 
-    /// Whether the reader may read now (the writer is blocked, or done).
-    var mayRead: Bool { state.withLock { $0.writerBlocked || $0.writerDone } }
-
-    func burstStarted() {
-        state.withLock { $0.bursts += 1 }
+    /// Takes a grant for a burst if there is one (or the writer is done); else the reader
+    /// goes idle.
+    func takeBurst() -> Bool {
+        state.withLock { state in
+            if state.writerDone || state.granted > state.bursts {
+                state.bursts += 1
+                state.readerIdle = false
+                return true
+            }
+            state.readerIdle = true
+            return false
+        }
     }
 
     func readerGot(_ count: Int) {
@@ -160,7 +184,8 @@ final class PacedFloodWriter: ChannelInboundHandler {
     }
 }
 
-/// Reads in bursts of `burstSize`, each started when the writer is blocked (or done).
+/// Reads in bursts of `burstSize`, each one granted by the test (or freely once the writer is
+/// done).
 final class PacedFloodReader: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     struct Poke: Sendable {}
@@ -181,7 +206,7 @@ final class PacedFloodReader: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is Poke {
-            if burstLeft == 0 && flood.mayRead { startBurst(context: context) }
+            if burstLeft == 0 { startBurst(context: context) }
             return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
@@ -200,8 +225,7 @@ final class PacedFloodReader: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if burstLeft > 0 {
             context.read()
-        } else if flood.mayRead {
-            // The writer is still blocked (or done): keep going with another burst.
+        } else {
             startBurst(context: context)
         }
     }
@@ -216,8 +240,7 @@ final class PacedFloodReader: ChannelInboundHandler {
     }
 
     private func startBurst(context: ChannelHandlerContext) {
-        guard !ended else { return }
-        flood.burstStarted()
+        guard !ended, flood.takeBurst() else { return }
         burstLeft = flood.burstSize
         context.read()
     }
