@@ -7,7 +7,7 @@ import Testing
 /// and over TLS (a plain client → relay A, which originates TLS → relay B, which terminates it
 /// with the ALPNTLS transport socket → backend; so close_notify carries the half-close both
 /// ways). The other direction keeps flowing after the first FIN, every byte is digested, and
-/// both relays end with balanced stats.
+/// both relays end with balanced stats. The same two paths also carry a reset on either side.
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(2)))
 struct FaultMatrixHalfCloseTests {
     enum Path: String, CaseIterable, CustomTestStringConvertible {
@@ -119,6 +119,47 @@ struct FaultMatrixHalfCloseTests {
             #expect(relays.all[1].counter("listener.front.ssl.handshake") == 1)
         }
         await client.close()
+        await relays.stop()
+        await backend.stop()
+        _ = certs
+    }
+
+    enum ResetSide: String, CaseIterable, CustomTestStringConvertible {
+        case backend, client
+        var testDescription: String { "\(rawValue) resets" }
+    }
+
+    /// A reset on either side after a two-way exchange, on both paths: the other side gets
+    /// every byte and then a FIN (Envoy's FlushWrite; over TLS the relays pass it on as
+    /// close_notify), and every relay balances once the other side closed too.
+    @Test(arguments: Path.allCases, ResetSide.allCases)
+    func aResetReachesTheOtherSideAsAFlushedClose(path: Path, side: ResetSide) async throws {
+        let backend = try await FaultBackend.start()
+        let (relays, certs) = try await Self.start(path, backendPort: backend.port)
+        let fromClient = TestClient.payload(size: 256 << 10, seed: 61)
+        let fromBackend = TestClient.payload(size: 256 << 10, seed: 62)
+        let client = try await FaultPeer.connect(port: relays.front)
+        try await client.send(fromClient)
+        let server = try #require(try await backend.peer())
+        #expect(try await server.awaitReceived(fromClient.readableBytes))
+        try await server.send(fromBackend)
+        #expect(try await client.awaitReceived(fromBackend.readableBytes))
+
+        switch side {
+        case .backend:
+            await server.reset()
+            #expect(try await client.awaitEnd() == .eof)
+            await client.close()
+        case .client:
+            await client.reset()
+            #expect(try await server.awaitEnd() == .eof)
+            await server.close()
+        }
+        #expect(server.receivedDigest == sha256Hex(fromClient))
+        #expect(client.receivedDigest == sha256Hex(fromBackend))
+        for relay in relays.all {
+            try await FaultMatrixTests.expectSettledAndBalanced(relay)
+        }
         await relays.stop()
         await backend.stop()
         _ = certs
