@@ -42,15 +42,16 @@ final class RelayProcess: Sendable {
         }
     }
 
-    /// Starts `relay -c <config>` serving, and waits for its admin address file.
-    static func serve(yaml: String) async throws -> (RelayProcess, adminPort: Int) {
+    /// Starts `relay -c <config>` serving with `concurrency` event loops, and waits for its
+    /// admin address file.
+    static func serve(yaml: String, concurrency: Int = 1) async throws -> (RelayProcess, adminPort: Int) {
         let directory = NSTemporaryDirectory() + "relay-process-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = directory + "/relay.yaml"
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let addressFile = directory + "/admin.address"
         let relay = try RelayProcess(
-            arguments: ["-c", config, "--concurrency", "1", "--admin-address-path", addressFile],
+            arguments: ["-c", config, "--concurrency", "\(concurrency)", "--admin-address-path", addressFile],
             directory: directory
         )
         let started = try await eventually(timeout: .seconds(20)) {
