@@ -136,23 +136,30 @@ let package = Package(
         ),
 
         // MARK: - Fuzzing (Tests/Fuzz/run.sh <target> builds these with -D FUZZING -sanitize=fuzzer,address;
-        // a plain build makes corpus-replay tools)
+        // a plain build makes corpus-replay tools; FuzzSupport is the libFuzzer/replay glue they share)
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzBootstrapLoader",
-            dependencies: ["Relay", "RelayConfig", "RelayServer", "BundledFilters", logging],
+            dependencies: ["FuzzSupport", "Relay", "RelayConfig", "RelayServer", "BundledFilters", logging],
             path: "Tests/Fuzz/FuzzBootstrapLoader",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "FuzzClientHello",
-            dependencies: ["TLS", nio],
+            dependencies: ["FuzzSupport", "TLS", nio],
             path: "Tests/Fuzz/FuzzClientHello",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "FuzzMetadataExchange",
-            dependencies: ["MetadataExchange", nio],
+            dependencies: ["FuzzSupport", "MetadataExchange", nio],
             path: "Tests/Fuzz/FuzzMetadataExchange",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzAdmin",
+            dependencies: ["FuzzSupport", "Relay", "RelayServer", nio, nioEmbedded, nioHTTP1],
+            path: "Tests/Fuzz/FuzzAdmin",
             swiftSettings: swiftSettings
         ),
 

@@ -393,7 +393,8 @@ public final class RelayServer: Sendable {
             ("base_id", "\"\(options.baseID)\""),
             ("concurrency", "\(state.concurrency.value)"),
             ("config_path", AdminJSON.string(options.configPath)),
-            ("config_yaml", AdminJSON.string(options.configYAML)),
+            // Envoy echoes --config-yaml verbatim; private keys in it are redacted here.
+            ("config_yaml", AdminJSON.string(SensitiveFields.redact(yaml: options.configYAML))),
             ("allow_unknown_static_fields", "false"),
             ("reject_unknown_dynamic_fields", "\(options.rejectUnknownDynamicFields)"),
             ("admin_address_path", AdminJSON.string(options.adminAddressPath)),

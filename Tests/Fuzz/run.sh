@@ -10,9 +10,10 @@
 #   bootstrap          FuzzBootstrapLoader   the full `relay --mode validate` load path, from bytes
 #   client-hello       FuzzClientHello       the tls_inspector ClientHello parser
 #   metadata-exchange  FuzzMetadataExchange  Istio's metadata-exchange frame reader
-# To add one: an executableTarget under Tests/Fuzz/<Product>/ whose source defines
-# LLVMFuzzerTestOneInput under `#if FUZZING` (see the existing ones), a line in TARGETS below,
-# and seeds in Tests/Fuzz/Corpus/<name>/.
+#   admin              FuzzAdmin             admin request target/query parsing and dispatch, raw HTTP
+# To add one: an executableTarget under Tests/Fuzz/<Product>/ depending on FuzzSupport, whose
+# source is `@main enum <Product>: FuzzTarget { static func run(_:) }` (see the existing ones),
+# a line in TARGETS and MAX_LEN below, and seeds in Tests/Fuzz/Corpus/<name>/.
 #
 # Builds go to .build-fuzz/ (never the normal .build/), new corpus entries to
 # .build-fuzz/corpus/<name>/, crash/timeout/OOM inputs to .build-fuzz/artifacts/<name>/.
@@ -23,12 +24,14 @@ declare -A TARGETS=(
     [bootstrap]=FuzzBootstrapLoader
     [client-hello]=FuzzClientHello
     [metadata-exchange]=FuzzMetadataExchange
+    [admin]=FuzzAdmin
 )
 # Largest input libFuzzer generates, per target.
 declare -A MAX_LEN=(
     [bootstrap]=8192
     [client-hello]=4096
     [metadata-exchange]=4096
+    [admin]=2048
 )
 
 cd "$(dirname "$0")/../.."

@@ -5,7 +5,7 @@ import Testing
 
 /// The fault matrix's half-close cases (issue 9): each side sends its FIN first, over plain TCP
 /// and over TLS (a plain client → relay A, which originates TLS → relay B, which terminates it
-/// with the ALPNTLS transport socket → backend; so close_notify carries the half-close both
+/// with the TLS transport socket → backend; so close_notify carries the half-close both
 /// ways). The other direction keeps flowing after the first FIN, every byte is digested, and
 /// both relays end with balanced stats. The same two paths also carry a reset on either side.
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(2)))

@@ -323,6 +323,21 @@ import Testing
         #expect(setup.counter("metadata_exchange.peer_not_found.payload_too_large") == 1)
     }
 
+    /// A peer announcing the largest length the header can carry (4 GiB - 1) is refused on the
+    /// 8-byte header alone, at the default limit: nothing waits for, or allocates, the payload.
+    @Test func aFourGiBLengthIsRefusedOnTheHeaderAlone() throws {
+        let setup = try setup()
+        let harness = harness(setup)
+        var header = ByteBuffer()
+        MetadataExchangeHeader(payloadLength: UInt32.max).write(to: &header)
+        #expect(header.readableBytes == MetadataExchangeHeader.size)
+        harness.receive(header)
+        #expect(harness.connection.state == .closed)
+        #expect(harness.forwarded.readableBytes == 0)
+        #expect(harness.connection.filterState[.downstreamPeer] == .notFound(.payloadTooLarge))
+        #expect(setup.counter("metadata_exchange.payload_too_large") == 1)
+    }
+
     @Test func endOfStreamInsideTheFrameIsClosedEarly() throws {
         let setup = try setup()
         let harness = harness(setup, halfClose: true)

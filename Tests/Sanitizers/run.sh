@@ -3,6 +3,7 @@
 # stays warm.
 #
 #   usage: Tests/Sanitizers/run.sh thread|address [extra swift test arguments…]
+#          (e.g. --filter 'TCPProxyTests|RelayTests'; builds go to .build-tsan / .build-asan)
 #
 # thread: data races between event loops, the admin loop and tests (Swift 6's checking covers
 #         the type system; TSan covers what @unchecked Sendable and C code promise).
@@ -18,5 +19,6 @@ case "$sanitizer" in
            export LSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/lsan.supp print_suppressions=0 ${LSAN_OPTIONS:-}" ;;
   *) echo "unknown sanitizer '$sanitizer' (thread or address)" >&2; exit 2 ;;
 esac
-swift build --build-tests --sanitize="$sanitizer" --scratch-path ".build-$sanitizer"
-swift test --skip-build --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" "$@"
+case "$sanitizer" in thread) scratch=.build-tsan ;; address) scratch=.build-asan ;; esac
+swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch"
+swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@"

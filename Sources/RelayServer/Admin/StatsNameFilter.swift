@@ -251,8 +251,12 @@ final class StatsNameFilter {
                 else {
                     throw Invalid(reason: "bad repetition operator")
                 }
+                // Bound `low` before `low + 1`: `{9223372036854775807,}` would overflow.
+                guard low <= maximumRepetition else {
+                    throw Invalid(reason: "bad repetition operator (bounds at most \(maximumRepetition))")
+                }
                 let high = bounds.count == 2 ? (bounds[1].isEmpty ? low + 1 : Int(bounds[1])!) : low
-                guard low <= maximumRepetition, high <= maximumRepetition, low <= high || (bounds.count == 2 && bounds[1].isEmpty) else {
+                guard high <= maximumRepetition, low <= high || (bounds.count == 2 && bounds[1].isEmpty) else {
                     throw Invalid(reason: "bad repetition operator (bounds at most \(maximumRepetition))")
                 }
                 let copies = max(low, high, 1)

@@ -19,10 +19,12 @@ extension ServerConfiguration {
     ) throws -> ServerConfiguration {
         let loader = BootstrapLoader()
         let node = try loader.mergedNode(path: path, configYAML: configYAML)
-        let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
-        var builder = try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger)
-        builder.nodeOverrides = nodeOverrides
-        return try builder.build()
+        return try SensitiveFields.scrubbingErrors(in: node) {
+            let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
+            var builder = try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger)
+            builder.nodeOverrides = nodeOverrides
+            return try builder.build()
+        }
     }
 
     /// Loads a bootstrap from YAML text.
@@ -34,8 +36,10 @@ extension ServerConfiguration {
     ) throws -> ServerConfiguration {
         let loader = BootstrapLoader()
         let node = try ConfigNode.parse(yaml: yaml, fileName: fileName)
-        let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
-        return try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger).build()
+        return try SensitiveFields.scrubbingErrors(in: node) {
+            let bootstrap = try loader.decoder.decode(Bootstrap.self, from: node)
+            return try ConfigurationBuilder(bootstrap: bootstrap, node: node, registry: registry, logger: logger).build()
+        }
     }
 }
 
@@ -85,7 +89,15 @@ struct ConfigurationBuilder {
         }
         var adminAddress: SocketAddress?
         if let admin = bootstrap.admin, let address = admin.address {
-            adminAddress = try socketAddress(address, what: "admin address")
+            let bound = try socketAddress(address, what: "admin address")
+            if !Self.isLoopback(bound) {
+                // Honoured, as Envoy does, but the admin interface has no authentication.
+                logger.warning(
+                    "admin.address \(bound.ipAddress ?? "?"):\(bound.port ?? 0) is not a loopback address: the admin interface has no authentication, so anyone who can reach it can read the configuration and stats and drain or stop the server",
+                    metadata: ["at": "\(address.mark)"]
+                )
+            }
+            adminAddress = bound
         }
         return ServerConfiguration(
             listeners: listeners,
@@ -118,6 +130,12 @@ struct ConfigurationBuilder {
     }
 
     // MARK: - Addresses
+
+    /// Whether `address` is on the loopback interface (127.0.0.0/8, ::1, or IPv4-mapped 127/8).
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.lowercased().hasPrefix("::ffff:127.")
+    }
 
     private func socketAddress(_ address: AddressConfig, what: String) throws -> SocketAddress {
         guard let socket = address.socketAddress else {

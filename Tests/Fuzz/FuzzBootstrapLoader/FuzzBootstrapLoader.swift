@@ -1,5 +1,5 @@
 import BundledFilters
-import Foundation
+import FuzzSupport
 import Logging
 import Relay
 import RelayConfig
@@ -12,7 +12,7 @@ import RelayServer
 ///
 /// Built with `-D FUZZING -sanitize=fuzzer,address` by `Tests/Fuzz/run.sh bootstrap`; a
 /// normal build makes a replay tool instead: `FuzzBootstrapLoader <file>...` runs each file once.
-enum FuzzBootstrapLoader {
+@main enum FuzzBootstrapLoader: FuzzTarget {
     static let registry = FilterRegistry.bundled
     static let logger = Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() }
 
@@ -28,43 +28,3 @@ enum FuzzBootstrapLoader {
         }
     }
 }
-
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzBootstrapLoader(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    FuzzBootstrapLoader.run(UnsafeBufferPointer(start: data, count: size))
-    return 0
-}
-
-/// SwiftPM links debug executables with `main` aliased to `FuzzBootstrapLoader_main` (so tests can
-/// import them); hand control to libFuzzer's driver from there.
-@_cdecl("FuzzBootstrapLoader_main")
-public func fuzzBootstrapLoaderMain(
-    _ argc: CInt,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-) -> CInt {
-    var argc = argc
-    var argv = argv
-    return runLibFuzzerDriver(&argc, &argv, fuzzBootstrapLoader)
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runLibFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-#else
-@main enum FuzzBootstrapLoaderReplay {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                print("cannot read \(path)")
-                exit(2)
-            }
-            data.withUnsafeBytes { FuzzBootstrapLoader.run($0.bindMemory(to: UInt8.self)) }
-            print("ok \(path)")
-        }
-    }
-}
-#endif

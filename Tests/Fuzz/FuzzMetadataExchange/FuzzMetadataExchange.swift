@@ -1,4 +1,4 @@
-import Foundation
+import FuzzSupport
 import MetadataExchange
 import NIOCore
 
@@ -8,7 +8,7 @@ import NIOCore
 ///
 /// Built with `-D FUZZING -sanitize=fuzzer,address` by `Tests/Fuzz/run.sh metadata-exchange`;
 /// a normal build makes a replay tool instead: `FuzzMetadataExchange <file>...`.
-enum FuzzMetadataExchange {
+@main enum FuzzMetadataExchange: FuzzTarget {
     static let alpn = "istio-peer-exchange"
 
     static func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -31,43 +31,3 @@ enum FuzzMetadataExchange {
         _ = splitMachine.onData(&pending, endStream: true, negotiatedProtocol: alpn)
     }
 }
-
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzMetadataExchange(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    FuzzMetadataExchange.run(UnsafeBufferPointer(start: data, count: size))
-    return 0
-}
-
-/// SwiftPM links debug executables with `main` aliased to `FuzzMetadataExchange_main` (so tests can
-/// import them); hand control to libFuzzer's driver from there.
-@_cdecl("FuzzMetadataExchange_main")
-public func fuzzMetadataExchangeMain(
-    _ argc: CInt,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-) -> CInt {
-    var argc = argc
-    var argv = argv
-    return runLibFuzzerDriver(&argc, &argv, fuzzMetadataExchange)
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runLibFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-#else
-@main enum FuzzMetadataExchangeReplay {
-    static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                print("cannot read \(path)")
-                exit(2)
-            }
-            data.withUnsafeBytes { FuzzMetadataExchange.run($0.bindMemory(to: UInt8.self)) }
-            print("ok \(path)")
-        }
-    }
-}
-#endif
