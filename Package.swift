@@ -11,6 +11,7 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let protobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: - C system libraries
@@ -58,7 +60,7 @@ let package = Package(
         .target(name: "RelayTestKit", dependencies: ["Relay", "RelayConfig", nio, nioEmbedded, logging], swiftSettings: swiftSettings),
         .target(
             name: "RelayServer",
-            dependencies: ["Relay", "RelayConfig", nio, nioPosix, nioHTTP1, logging],
+            dependencies: ["Relay", "RelayConfig", nio, nioPosix, nioHTTP1, logging, serviceLifecycle],
             swiftSettings: swiftSettings
         ),
 
@@ -175,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "Relay", "RelayConfig", nio, nioPosix, nioEmbedded],
+            dependencies: ["RelayServer", "Relay", "RelayConfig", nio, nioPosix, nioEmbedded, logging],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -205,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", "COpenSSL", "TestSupport", nio, nioPosix],
+            dependencies: ["RelayServer", "RelayConfig", "Relay", "BundledFilters", "ExampleFilters", "COpenSSL", "TestSupport", nio, nioPosix, serviceLifecycle],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -30,8 +30,9 @@ public struct CommandLineOptions: Sendable, Hashable {
     public var drainStrategy: DrainStrategy = .gradual
     /// `--parent-shutdown-time-s` (hot restart; informational in Relay).
     public var parentShutdownTime: Duration = .seconds(900)
-    /// `--file-flush-interval-msec`: the longest a log line may wait in a buffer. Relay writes
-    /// every access-log line when the connection is logged, so lines never wait longer.
+    /// `--file-flush-interval-msec`: the longest an access-log line waits in its file's buffer
+    /// before a background thread writes it (a buffer of 64 KiB is written at once). A server
+    /// sets the process-wide `AccessLogger.fileFlushInterval` from it.
     public var fileFlushInterval: Duration = .milliseconds(10_000)
     /// `--local-address-ip-version`.
     public var localAddressIPVersion: IPVersion = .v4

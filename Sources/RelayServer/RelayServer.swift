@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import Relay
 import RelayConfig
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -20,10 +21,20 @@ import Glibc
 /// let server = try RelayServer(configuration: .load(path: "proxy.yaml", registry: registry))
 /// try await server.run()
 /// ```
+///
+/// `RelayServer` is a swift-service-lifecycle `Service`: a program composes it with its other
+/// services in a `ServiceGroup`, and can run it on an `EventLoopGroup` it already has
+/// (``init(configuration:eventLoopGroup:drainTime:options:logger:)``):
+///
+/// ```swift
+/// let server = RelayServer(configuration: configuration, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+/// let services = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await services.run()     // SIGTERM: drain (Envoy's graceful drain), then stop
+/// ```
 public final class RelayServer: Sendable {
     /// The prepared configuration.
     public let configuration: ServerConfiguration
-    private let group: MultiThreadedEventLoopGroup
+    private let group: any EventLoopGroup
     /// The admin server's own thread.
     private let adminGroup: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
@@ -42,37 +53,90 @@ public final class RelayServer: Sendable {
         /// Outlier detection `interval` sweeps, one per cluster that configures it.
         var outlierSweeps: [RepeatedTask] = []
         var drainSequence: Task<Void, Never>?
+        /// The drain started by a graceful shutdown (``drainAndShutdown()``).
+        var gracefulShutdown: Task<Void, Never>?
         var stopped = false
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var shutdownRequested = false
     }
 
-    /// Creates a server.
+    /// Creates a server with event loops of its own, which it shuts down when it stops.
     ///
     /// - Parameters:
     ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:nodeOverrides:registry:logger:)``.
     ///   - concurrency: event loops (Envoy's `--concurrency`); default: the number of cores.
     ///   - drainTime: Envoy's `--drain-time-s`: how long a graceful drain
-    ///     (`/drain_listeners?graceful`) keeps the listeners open before closing them. Shutdown
-    ///     (``stop()``, SIGTERM) does not wait for it, as in Envoy.
+    ///     (`/drain_listeners?graceful`, a graceful shutdown) keeps the listeners open before
+    ///     closing them. Shutdown (``stop()``, SIGTERM) does not wait for it, as in Envoy.
     ///   - options: the other Envoy command-line options, for `/server_info`.
     ///   - logger: where the server logs.
-    public init(
+    public convenience init(
         configuration: ServerConfiguration,
         concurrency: Int? = nil,
         drainTime: Duration = .seconds(600),
         options: CommandLineOptions = CommandLineOptions(),
         logger: Logger = Logger(label: "relay")
     ) {
-        self.configuration = configuration
         let threads = max(1, concurrency ?? System.coreCount)
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.init(
+            configuration: configuration,
+            group: MultiThreadedEventLoopGroup(numberOfThreads: threads),
+            ownsGroup: true,
+            drainTime: drainTime,
+            options: options,
+            logger: logger
+        )
+    }
+
+    /// Creates a server whose workers are the event loops of `eventLoopGroup`, a group the
+    /// caller owns: one listening socket per loop, each connection on the loop that accepted
+    /// it, and the group left running when the server stops (the caller shuts it down). The
+    /// admin server still gets an event loop of its own.
+    ///
+    /// - Parameters:
+    ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:nodeOverrides:registry:logger:)``.
+    ///   - eventLoopGroup: the worker loops; a NIOPosix group (`MultiThreadedEventLoopGroup`),
+    ///     since listeners and upstream connections are POSIX sockets. ``start()`` throws
+    ///     ``UnsupportedEventLoopGroupError`` for any other kind.
+    ///   - drainTime: Envoy's `--drain-time-s` (see ``init(configuration:concurrency:drainTime:options:logger:)``).
+    ///   - options: the other Envoy command-line options, for `/server_info`.
+    ///   - logger: where the server logs.
+    public convenience init(
+        configuration: ServerConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        drainTime: Duration = .seconds(600),
+        options: CommandLineOptions = CommandLineOptions(),
+        logger: Logger = Logger(label: "relay")
+    ) {
+        self.init(
+            configuration: configuration,
+            group: eventLoopGroup,
+            ownsGroup: false,
+            drainTime: drainTime,
+            options: options,
+            logger: logger
+        )
+    }
+
+    private init(
+        configuration: ServerConfiguration,
+        group: any EventLoopGroup,
+        ownsGroup: Bool,
+        drainTime: Duration,
+        options: CommandLineOptions,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.group = group
         self.adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.ownsGroup = true
+        self.ownsGroup = ownsGroup
         self.logger = logger
         self.drainTime = drainTime
         self.options = options
-        self.state = ServerState(stats: configuration.stats, concurrency: threads)
+        AccessLogger.fileFlushInterval = options.fileFlushInterval
+        var loops = 0
+        for _ in group.makeIterator() { loops += 1 }
+        self.state = ServerState(stats: configuration.stats, concurrency: loops)
     }
 
     /// The listeners' bound addresses (real ports when configured with port 0), by name.
@@ -110,6 +174,9 @@ public final class RelayServer: Sendable {
     }
 
     private func startComponents() async throws {
+        guard ServerBootstrap(validatingGroup: group) != nil else {
+            throw UnsupportedEventLoopGroupError(group: "\(type(of: group))")
+        }
         for cluster in configuration.clusterManager.clusters.values {
             guard let detector = cluster.outlierDetector else { continue }
             let sweep = detector.start(on: group.next())
@@ -159,15 +226,83 @@ public final class RelayServer: Sendable {
         }
     }
 
-    /// Starts the server and returns when it has been shut down (``shutdown()``, admin
-    /// `/quitquitquit`).
+    /// Starts the server, serves until it is asked to stop, stops it and returns: the
+    /// swift-service-lifecycle `Service` entry point.
+    ///
+    /// It stops:
+    /// - at once when the calling task is cancelled, on ``shutdown()`` and on admin
+    ///   `/quitquitquit` (Envoy's shutdown: see ``stop()``);
+    /// - after a drain on a graceful shutdown (a `ServiceGroup`'s graceful-shutdown signal, or
+    ///   ``drainAndShutdown()``): Envoy's `/drain_listeners?graceful` — `/ready` answers
+    ///   `DRAINING`, the listeners keep accepting for the drain time and are then closed — ending
+    ///   early as soon as no downstream connection is open; then the server stops.
+    ///
+    /// - Throws: what ``start()`` throws.
     public func run() async throws {
         try await start()
-        await waitUntilShutdownRequested()
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await waitUntilShutdownRequested()
+            } onCancel: {
+                self.shutdown()
+            }
+        } onGracefulShutdown: {
+            self.drainAndShutdown()
+        }
         await stop()
     }
 
-    /// Asks a running server to drain and stop; ``run()`` then returns.
+    /// Asks a running server to drain and then stop (a graceful shutdown): Envoy's graceful
+    /// drain (`/drain_listeners?graceful`) for at most the drain time, ended early once no
+    /// downstream connection is open; then ``shutdown()``. ``run()`` returns after it. A second
+    /// call while one drains changes nothing.
+    public func drainAndShutdown() {
+        let drainTime = self.drainTime
+        runtime.withLock { state in
+            guard state.gracefulShutdown == nil, !state.stopped, !state.shutdownRequested else { return }
+            logger.info("graceful shutdown: draining", metadata: ["drain_time": "\(drainTime)"])
+            state.gracefulShutdown = Task { [self] in
+                self.state.set(.draining)
+                await waitForConnectionsToClose(atMost: drainTime)
+                closeListeners(inboundOnly: false)
+                shutdown()
+            }
+        }
+    }
+
+    /// Returns when no downstream connection is open or after `limit`, whichever comes
+    /// first, or when the server stops. Event-driven: it waits on the open connections' close
+    /// futures (taken again each time they have all closed, for connections accepted
+    /// meanwhile) and on one timer, never polls.
+    private func waitForConnectionsToClose(atMost limit: Duration) async {
+        let loop = group.next()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = ResumeOnce(continuation)
+            let (seconds, attoseconds) = limit.components
+            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let amount: TimeAmount = nanoseconds.overflow ? .hours(24 * 365) : .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000)
+            // Runs on expiry, on cancel() below and when the loop shuts down.
+            let timer = loop.scheduleTask(in: amount) {}
+            timer.futureResult.whenComplete { _ in once.resume() }
+            whenNoConnectionIsOpen(on: loop) { timer.cancel() }
+        }
+    }
+
+    /// Calls `body` once no downstream connection is open.
+    private func whenNoConnectionIsOpen(on loop: any EventLoop, _ body: @escaping @Sendable () -> Void) {
+        let open = tracker.all()
+        guard !open.isEmpty else {
+            body()
+            return
+        }
+        EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).whenComplete { [weak self] _ in
+            guard let self else { return body() }
+            self.whenNoConnectionIsOpen(on: loop, body)
+        }
+    }
+
+    /// Asks a running server to stop at once, without a drain (Envoy's shutdown, as on
+    /// SIGTERM); ``run()`` and ``waitUntilShutdownRequested()`` then return.
     public func shutdown() {
         let waiters = runtime.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.shutdownRequested = true
@@ -190,7 +325,8 @@ public final class RelayServer: Sendable {
     }
 
     /// Envoy's server shutdown (SIGTERM, SIGINT, admin `/quitquitquit`): stops accepting,
-    /// closes every open connection and the admin server, and releases the event loops.
+    /// closes every open connection and the admin server, releases the event loops it owns
+    /// (not a caller's group) and writes out the access logs' buffers.
     ///
     /// Like Envoy (`InstanceImpl::shutdown` then `terminate`), shutdown does not wait for
     /// connections to drain; draining is what `/drain_listeners?graceful` does beforehand (as
@@ -205,6 +341,7 @@ public final class RelayServer: Sendable {
                 state.adminChannel = nil
                 state.dnsTasks.removeAll()
                 state.drainSequence = nil
+                state.gracefulShutdown = nil
             }
             return (state.listenerChannels, state.adminChannel, state.dnsTasks + [state.drainSequence].compactMap { $0 }, state.stopped)
         }
@@ -216,6 +353,8 @@ public final class RelayServer: Sendable {
         try? await admin?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
         try? await adminGroup.shutdownGracefully()
+        // The lines of the connections just closed, and any still waiting for the interval.
+        AccessLogger.flushAll()
     }
 
     /// Admin `/drain_listeners`: stops accepting on the listeners (only inbound ones with
@@ -446,5 +585,32 @@ final class ConnectionTracker: Sendable {
 
     func all() -> [any Channel] {
         channels.withLock { Array($0.values) }
+    }
+}
+
+extension RelayServer: Service {}
+
+/// ``RelayServer/start()`` was given an event loop group whose loops cannot run POSIX sockets
+/// (listeners and upstream connections need NIOPosix's `MultiThreadedEventLoopGroup`).
+public struct UnsupportedEventLoopGroupError: Error, CustomStringConvertible {
+    /// The group's type.
+    public let group: String
+
+    /// One line naming the group's type and what to use instead.
+    public var description: String {
+        "cannot run Relay's listeners on a \(group): use a NIOPosix MultiThreadedEventLoopGroup"
+    }
+}
+
+/// Resumes a continuation once, whichever of several events comes first.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume() {
+        continuation.withLock { $0.take() }?.resume()
     }
 }

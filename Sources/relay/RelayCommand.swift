@@ -69,7 +69,7 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(name: .customLong("parent-shutdown-time-s"), help: "Hot restart parent shutdown time (Relay has no hot restart: accepted, shown in /server_info).")
     var parentShutdownTimeSeconds: UInt32 = 900
 
-    @Option(name: .customLong("file-flush-interval-msec"), help: "Longest a log line may stay buffered (Relay writes each access-log line at once).")
+    @Option(name: .customLong("file-flush-interval-msec"), help: "Longest an access-log line waits in its buffer before it is written (64 KiB are written at once).")
     var fileFlushIntervalMilliseconds: UInt32 = 10_000
 
     @Option(name: .customLong("local-address-ip-version"), help: "v4 (default) or v6.")

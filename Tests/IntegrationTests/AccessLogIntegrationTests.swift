@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Relay
 import Testing
 
 /// tcp_proxy access logs: Envoy's file logger, the default format and a custom one.
@@ -33,8 +34,11 @@ struct AccessLogIntegrationTests {
         )
         let relay = try await RunningRelay.start(yaml: yaml)
         _ = try await TestClient.exchange(port: relay.port("front"), payload: ByteBuffer(string: "12345"), group: group)
+        // The line is logged when the connection closes, on its event loop, into the file's
+        // buffer; flushing writes it at once instead of after --file-flush-interval-msec.
         let written = try await eventually {
-            ((try? String(contentsOfFile: custom, encoding: .utf8)) ?? "").hasSuffix("\n")
+            AccessLogger.flushAll()
+            return ((try? String(contentsOfFile: custom, encoding: .utf8)) ?? "").hasSuffix("\n")
         }
         #expect(written)
         #expect(try String(contentsOfFile: custom, encoding: .utf8) == "backend rx=5 tx=5 flags=- -\n")
@@ -82,7 +86,10 @@ struct AccessLogIntegrationTests {
         let reply = try await TestClient.exchange(port: relay.port("picky"), payload: ByteBuffer(string: "x"), group: group)
         #expect(reply.readableBytes == 0)
         #expect(relay.counter("listener.127.0.0.1_0.no_filter_chain_match") == 1)
-        let logged = try await eventually { ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").hasSuffix("\n") }
+        let logged = try await eventually {
+            AccessLogger.flushAll()
+            return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").hasSuffix("\n")
+        }
         #expect(logged)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "NR filter_chain_not_found 0\n")
         await relay.stop()

@@ -100,7 +100,8 @@ struct RelayProcessTests {
     }
 
     /// logrotate renames the access log and sends SIGUSR1: Relay reopens the path, later lines
-    /// go to the new file, and open connections carry on.
+    /// go to the new file, and open connections carry on. Lines reach the file within
+    /// `--file-flush-interval-msec` (here 20 ms) without a flush from anyone.
     @Test func sigusr1ReopensAccessLogsAfterRename() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
         let backend = try await EchoBackend.start(group: group)
@@ -108,7 +109,10 @@ struct RelayProcessTests {
         try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: logDirectory) }
         let log = logDirectory + "/access.log"
-        let (relay, admin) = try await RelayProcess.serve(yaml: Self.yaml(backend: backend.port, accessLog: log))
+        let (relay, admin) = try await RelayProcess.serve(
+            yaml: Self.yaml(backend: backend.port, accessLog: log),
+            arguments: ["--file-flush-interval-msec", "20"]
+        )
         let port = try await Self.listenerPort(admin: admin)
         func contents(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 

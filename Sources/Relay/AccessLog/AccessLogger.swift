@@ -1,107 +1,100 @@
 import Logging
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Writes access-log lines to a file (appending) or to standard output. Each line is one
-/// `write(2)` on an `O_APPEND` descriptor, so concurrent event loops never interleave lines.
+/// Writes access-log lines to a file (appending), standard output or standard error, off
+/// the event loop: a line is rendered on the connection's loop and appended to the
+/// destination's buffer; a thread of the destination's own writes the buffer when it reaches
+/// 64 KiB, or at the latest ``fileFlushInterval`` after the line (Envoy's
+/// `--file-flush-interval-msec`, default 10 s), as Envoy's access-log files do. Loggers of one
+/// path share one buffer and writer, so their lines never interleave.
 ///
 /// File logs can be reopened (``reopenAll(logger:)``, which `relay` runs on SIGUSR1 as Envoy
 /// does): after logrotate renames a file, later lines go to a new file at the configured path.
+/// ``flushAll()`` writes every buffer at once (a server does it when it stops).
 public final class AccessLogger: Sendable {
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    private let file: AccessLogFile
     private let format: AccessLogFormat
-    /// The file's path when this logger opened it (and so can reopen it).
-    private let path: String?
 
-    /// Every live logger that owns a file, for ``reopenAll(logger:)``.
-    private static let openFiles = Mutex<[ObjectIdentifier: WeakAccessLogger]>([:])
+    /// The longest a line waits in a buffer before it is written (Envoy's
+    /// `--file-flush-interval-msec`; default 10 s). Process-wide, as in Envoy; it applies from
+    /// the next line that finds a buffer empty. `RelayServer` sets it from its options.
+    public static var fileFlushInterval: Duration {
+        get { .milliseconds(flushIntervalMilliseconds.load(ordering: .relaxed)) }
+        set {
+            let (seconds, attoseconds) = newValue.components
+            let milliseconds = seconds.multipliedReportingOverflow(by: 1000)
+            let value = milliseconds.overflow ? Int64.max : milliseconds.partialValue + attoseconds / 1_000_000_000_000_000
+            flushIntervalMilliseconds.store(max(1, value), ordering: .relaxed)
+        }
+    }
+
+    private static let flushIntervalMilliseconds = Atomic<Int64>(10_000)
 
     /// Opens the logger an `access_log` entry describes.
     public init(_ configuration: AccessLogConfiguration) throws {
         let text = configuration.typedConfig.logFormat.flatMap { $0.textFormatSource?.inlineString ?? $0.textFormat }
         format = try AccessLogFormat(text ?? AccessLogFormat.envoyDefault)
-        var openedPath: String?
         switch configuration.typedConfig.type {
         case AccessLogConfiguration.fileTypeURL:
             guard let path = configuration.typedConfig.path, !path.isEmpty else {
                 throw FilterConfigError("a file access log needs a path", field: "typed_config.path")
             }
             if path == "/dev/stdout" {
-                descriptor = 1
-                ownsDescriptor = false
+                file = .standardOutput
             } else if path == "/dev/stderr" {
-                descriptor = 2
-                ownsDescriptor = false
+                file = .standardError
             } else {
-                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-                guard fd >= 0 else {
-                    throw FilterConfigError("cannot open access log '\(path)': errno \(errno)", field: "typed_config.path")
+                do {
+                    file = try AccessLogFile.shared(path: path)
+                } catch {
+                    throw FilterConfigError("\(error)", field: "typed_config.path")
                 }
-                descriptor = fd
-                ownsDescriptor = true
-                openedPath = path
             }
         case AccessLogConfiguration.stdoutTypeURL:
-            descriptor = 1
-            ownsDescriptor = false
+            file = .standardOutput
         case AccessLogConfiguration.stderrTypeURL:
-            descriptor = 2
-            ownsDescriptor = false
+            file = .standardError
         default:
             throw FilterConfigError(
                 "unsupported access logger @type '\(configuration.typedConfig.type)'; expected FileAccessLog, StdoutAccessLog or StderrAccessLog",
                 field: "typed_config"
             )
         }
-        path = openedPath
-        if openedPath != nil {
-            let id = ObjectIdentifier(self)
-            let entry = WeakAccessLogger(logger: self)
-            Self.openFiles.withLock { $0[id] = entry }
-        }
     }
 
-    deinit {
-        if path != nil {
-            let id = ObjectIdentifier(self)
-            _ = Self.openFiles.withLock { $0.removeValue(forKey: id) }
-        }
-        if ownsDescriptor { close(descriptor) }
-    }
-
-    /// Reopens this logger's file at its configured path (creating it if it was renamed or
-    /// removed). The descriptor number stays the same (`dup2` onto it), so a line being
-    /// written concurrently lands whole in either the old or the new file. Loggers writing to
-    /// standard output or error do nothing.
+    /// Writes what this logger's file has buffered, then reopens it at its configured path
+    /// (creating it if it was renamed or removed), on the file's own thread. Loggers writing
+    /// to standard output or error only flush.
+    ///
+    /// - Throws: `FilterConfigError` when the path cannot be opened; the old file stays in use.
     public func reopen() throws {
-        guard let path else { return }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw FilterConfigError("cannot reopen access log '\(path)': errno \(errno)", field: "typed_config.path")
+        do {
+            try file.reopen()
+        } catch {
+            throw FilterConfigError("\(error)", field: "typed_config.path")
         }
-        defer { close(fd) }
-        guard dup2(fd, descriptor) >= 0 else {
-            throw FilterConfigError("cannot reopen access log '\(path)': errno \(errno)", field: "typed_config.path")
-        }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
     }
 
     /// Reopens every open file access log in the process (Envoy's SIGUSR1); a file that cannot
     /// be reopened is logged and keeps its old descriptor.
     public static func reopenAll(logger: Logger) {
-        let loggers = openFiles.withLock { $0.values.compactMap(\.logger) }
-        for accessLogger in loggers {
+        let files = AccessLogFile.all
+        var reopened = 0
+        for file in files {
             do {
-                try accessLogger.reopen()
+                try file.reopen()
+                if file.path != nil { reopened += 1 }
             } catch {
                 logger.error("\(error)")
             }
         }
-        logger.info("reopened access logs", metadata: ["files": "\(loggers.count)"])
+        logger.info("reopened access logs", metadata: ["files": "\(reopened)"])
+    }
+
+    /// Writes every buffered line of every access log in the process, and returns when they
+    /// are written (shutdown, tests).
+    public static func flushAll() {
+        for file in AccessLogFile.all { file.flush() }
     }
 
     /// Writes the line for `connection`.
@@ -113,13 +106,6 @@ public final class AccessLogger: Sendable {
     public func log(_ record: AccessLogRecord) {
         var line = format.render(record)
         if !line.hasSuffix("\n") { line += "\n" }
-        line.withUTF8 { bytes in
-            _ = write(descriptor, bytes.baseAddress, bytes.count)
-        }
+        file.append(line)
     }
-}
-
-/// A weak reference to a logger in ``AccessLogger``'s registry of open files.
-private struct WeakAccessLogger: Sendable {
-    weak var logger: AccessLogger?
 }

@@ -42,16 +42,18 @@ final class RelayProcess: Sendable {
         }
     }
 
-    /// Starts `relay -c <config>` serving with `concurrency` event loops, and waits for its
-    /// admin address file.
-    static func serve(yaml: String, concurrency: Int = 1) async throws -> (RelayProcess, adminPort: Int) {
+    /// Starts `relay -c <config>` serving with `concurrency` event loops and any `extra`
+    /// arguments, and waits for its admin address file.
+    static func serve(
+        yaml: String, concurrency: Int = 1, arguments extra: [String] = []
+    ) async throws -> (RelayProcess, adminPort: Int) {
         let directory = NSTemporaryDirectory() + "relay-process-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = directory + "/relay.yaml"
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let addressFile = directory + "/admin.address"
         let relay = try RelayProcess(
-            arguments: ["-c", config, "--concurrency", "\(concurrency)", "--admin-address-path", addressFile],
+            arguments: ["-c", config, "--concurrency", "\(concurrency)", "--admin-address-path", addressFile] + extra,
             directory: directory
         )
         let started = try await eventually(timeout: .seconds(20)) {
