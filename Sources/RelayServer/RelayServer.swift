@@ -43,7 +43,7 @@ public final class RelayServer: Sendable {
     private let drainTime: Duration
     private let options: CommandLineOptions
     private let runtime = Mutex(RuntimeState())
-    private let tracker = ConnectionTracker()
+    private let tracker: ConnectionTracker
 
     private struct RuntimeState {
         var listenerChannels: [(name: String, channel: any Channel, inbound: Bool)] = []
@@ -130,6 +130,7 @@ public final class RelayServer: Sendable {
         self.group = group
         self.adminGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.ownsGroup = ownsGroup
+        self.tracker = ConnectionTracker(loops: Array(group.makeIterator()))
         self.logger = logger
         self.drainTime = drainTime
         self.options = options
@@ -290,14 +291,12 @@ public final class RelayServer: Sendable {
 
     /// Calls `body` once no downstream connection is open.
     private func whenNoConnectionIsOpen(on loop: any EventLoop, _ body: @escaping @Sendable () -> Void) {
-        let open = tracker.all()
-        guard !open.isEmpty else {
-            body()
-            return
-        }
-        EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).whenComplete { [weak self] _ in
-            guard let self else { return body() }
-            self.whenNoConnectionIsOpen(on: loop, body)
+        tracker.all(on: loop).whenSuccess { [weak self] open in
+            guard !open.isEmpty, self != nil else { return body() }
+            EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).whenComplete { [weak self] _ in
+                guard let self else { return body() }
+                self.whenNoConnectionIsOpen(on: loop, body)
+            }
         }
     }
 
@@ -349,7 +348,7 @@ public final class RelayServer: Sendable {
         state.set(.draining)
         for task in tasks { task.cancel() }
         for listener in listeners { try? await listener.channel.close() }
-        for channel in tracker.all() { try? await channel.close() }
+        for channel in await tracker.all() { try? await channel.close() }
         try? await admin?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
         try? await adminGroup.shutdownGracefully()
@@ -432,7 +431,6 @@ public final class RelayServer: Sendable {
                     )
                 }
             }
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -441,6 +439,13 @@ public final class RelayServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
+        #if os(Linux)
+        // Linux copies TCP_NODELAY from the listening socket to every accepted socket: set it
+        // once here instead of one setsockopt per connection.
+        bootstrap = bootstrap.serverChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        #else
+        bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        #endif
         if limit > 0 {
             bootstrap = bootstrap.childChannelOption(
                 .writeBufferWaterMark,
@@ -568,26 +573,6 @@ public enum RelayVersion {
     /// The version of this build.
     public static let current = "0.1.0"
 }
-
-/// Open downstream channels, so shutdown can close what did not drain.
-final class ConnectionTracker: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    var count: Int { channels.withLock { $0.count } }
-
-    func add(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        channels.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { [self] _ in
-            _ = channels.withLock { $0.removeValue(forKey: id) }
-        }
-    }
-
-    func all() -> [any Channel] {
-        channels.withLock { Array($0.values) }
-    }
-}
-
 extension RelayServer: Service {}
 
 /// ``RelayServer/start()`` was given an event loop group whose loops cannot run POSIX sockets

@@ -31,7 +31,7 @@ struct UnifiedFilterChainMatcher: Sendable {
             case prefix(String)
             case suffix(String)
             case contains(String)
-            case regex(StatRegex)
+            case regex(PerThreadRegex)
         }
         let pattern: Pattern
         let ignoreCase: Bool
@@ -238,7 +238,7 @@ struct UnifiedFilterChainMatcher: Sendable {
         case .contains(let text): return ValueMatch(pattern: .contains(folded(text)), ignoreCase: matcher.ignoreCase)
         case .regex(let pattern):
             do {
-                return ValueMatch(pattern: .regex(try StatRegex(pattern)), ignoreCase: false)
+                return ValueMatch(pattern: .regex(try PerThreadRegex(pattern)), ignoreCase: false)
             } catch {
                 throw ConfigError("\(error)", at: matcher.mark)
             }

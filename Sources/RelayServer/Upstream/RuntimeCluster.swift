@@ -42,6 +42,8 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
     /// `lb_healthy_panic`, created with outlier detection (the only way a host turns unhealthy).
     private let lbHealthyPanic: Counter?
     private let activeConnections = Atomic<Int>(0)
+    /// The upstream bootstrap per event loop, made on a loop's first connect.
+    private let bootstraps = Mutex<[ObjectIdentifier: UpstreamBootstrap]>([:])
 
     init(
         info: ClusterInfo,
@@ -76,6 +78,18 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         }
         info.stats.membershipTotal.set(Int64(hosts.count))
         info.stats.membershipHealthy.set(Int64(hosts.count))
+    }
+
+    /// This cluster's upstream bootstrap for `loop` (made once per loop; it holds the loop, so
+    /// the identifier cannot be reused while cached).
+    func upstreamBootstrap(on loop: any EventLoop) -> UpstreamBootstrap {
+        let id = ObjectIdentifier(loop)
+        return bootstraps.withLock { cache in
+            if let bootstrap = cache[id] { return bootstrap }
+            let bootstrap = UpstreamBootstrap(cluster: self, on: loop)
+            cache[id] = bootstrap
+            return bootstrap
+        }
     }
 
     func connect(from downstream: NetworkConnection, callbacks: any UpstreamConnectCallbacks) -> UpstreamConnectAttempt {

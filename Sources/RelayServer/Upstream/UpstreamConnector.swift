@@ -62,27 +62,8 @@ final class UpstreamConnector: UpstreamConnectHandle {
                 self.fail(.timeout)
             }
         }
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        let limit = cluster.info.perConnectionBufferLimit
-        var bootstrap = ClientBootstrap(group: loop)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(cluster.info.connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try bound.value.install(on: channel)
-                }
-            }
-        if limit > 0 {
-            bootstrap = bootstrap.channelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(low: limit / 2, high: limit)
-            )
-        }
-        for option in cluster.socketOptions {
-            bootstrap = bootstrap.channelOption(option.channelOption, value: Int(option.intValue))
-        }
-        bootstrap.connect(to: host.address).assumeIsolated().whenFailure { [self] error in
+        // The cluster's bootstrap for this loop, prepared once (options, initializer).
+        cluster.upstreamBootstrap(on: loop).connect(self, to: host.address).assumeIsolated().whenFailure { [self] error in
             if case ChannelError.connectTimeout = error {
                 fail(.timeout)
             } else {
@@ -91,7 +72,8 @@ final class UpstreamConnector: UpstreamConnectHandle {
         }
     }
 
-    private func install(on channel: any Channel) throws {
+    /// Builds the upstream handler and connection on `channel` (the bootstrap's initializer).
+    func install(on channel: any Channel) throws {
         self.channel = channel
         // The handler keeps this connector alive until the channel's pipeline is torn down;
         // the connector holds the channel only while connecting (to cancel it), so no cycle
