@@ -116,6 +116,34 @@ struct FaultMatrixTests {
         await backend.stop()
     }
 
+    /// The client reads nothing while the backend sends 8 MiB (the relay pauses the upstream
+    /// with its downstream buffer full), then the backend resets. Once the client reads, it
+    /// gets an exact prefix of the stream and a FIN: the relay's FlushWrite close delivers what
+    /// it held and does not hang on the slow client.
+    @Test func upstreamResetWhileTheClientIsNotReadingFlushesWhatTheRelayHeld() async throws {
+        let backend = try await FaultBackend.start()
+        let relay = try await RunningRelay.start(yaml: Self.yaml(backendPorts: [backend.port]))
+        let client = try await FaultPeer.connect(port: relay.port("front"), reading: false)
+        let response = TestClient.payload(size: 8 << 20, seed: 14)
+        let server = try #require(try await backend.peer())
+        server.startSending(response)
+        #expect(try await eventually { relay.counter("cluster.backend.upstream_flow_control_paused_reading_total") >= 1 })
+        await server.reset()
+        #expect(try await eventually { relay.counter("cluster.backend.upstream_cx_destroy_remote") == 1 })
+
+        try await client.startReading()
+        let end = try await client.awaitEnd()
+        #expect(end == .eof, "the downstream ended with \(end.map { "\($0)" } ?? "nothing")")
+        let received = client.received
+        #expect(received >= 1 << 20, "only \(received) bytes: the relay's held buffer was dropped")
+        #expect(client.receivedDigest == sha256Hex(response.getSlice(at: response.readerIndex, length: received)!))
+        try await Self.expectSettledAndBalanced(relay)
+        print("upstream RST with a non-reading client: client then read \(received) of \(response.readableBytes) bytes, then \(end.map { "\($0)" } ?? "-")")
+        await client.close()
+        await relay.stop()
+        await backend.stop()
+    }
+
     // MARK: - 2. Downstream RST
 
     /// The client resets after a two-way exchange: the backend has every byte and then a FIN

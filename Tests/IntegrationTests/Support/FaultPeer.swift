@@ -59,11 +59,17 @@ final class FaultPeer: Sendable {
     /// SHA-256 of every byte received (call once the stream is over).
     var receivedDigest: String { record.state.withLock { $0.digest.hex } }
 
-    /// Connects to 127.0.0.1:`port`.
-    static func connect(port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> FaultPeer {
+    /// Connects to 127.0.0.1:`port`; with `reading` false, nothing is read until
+    /// ``startReading()``.
+    static func connect(
+        port: Int,
+        reading: Bool = true,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> FaultPeer {
         let record = Record()
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.autoRead, value: reading)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(FaultPeerHandler(record: record))
@@ -83,6 +89,12 @@ final class FaultPeer: Sendable {
             last = channel.writeAndFlush(chunk)
         }
         try await last?.get()
+    }
+
+    /// Starts reading (for a peer connected with `reading: false`).
+    func startReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
     }
 
     /// Queues `payload` for sending and returns at once (the writes go on in the background).
