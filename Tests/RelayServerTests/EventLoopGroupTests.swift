@@ -14,6 +14,6 @@ import Testing
         let loop = NIOAsyncTestingEventLoop()
         let server = RelayServer(configuration: configuration, eventLoopGroup: loop, logger: logger)
         await #expect(throws: UnsupportedEventLoopGroupError.self) { try await server.start() }
-        try await loop.shutdownGracefully()
+        await loop.shutdownGracefully()
     }
 }

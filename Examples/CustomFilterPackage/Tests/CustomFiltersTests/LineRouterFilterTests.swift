@@ -22,10 +22,10 @@ import Testing
                 - { name: beta, cluster: beta }
                 max_line_bytes: 8
                 """, context: context)
-            let proxy = try TCPProxyFactory().prepare(yaml: "stat_prefix: front\ncluster: alpha", context: context)
+            let proxy = try TCPProxyFilter.Factory().prepare(yaml: "stat_prefix: front\ncluster: alpha", context: context)
             harness = FilterHarness(recordForwarded: false) { chain in
                 LineRouterFilter.Factory().makeFilters(router, into: &chain)
-                TCPProxyFactory().makeFilters(proxy, into: &chain)
+                TCPProxyFilter.Factory().makeFilters(proxy, into: &chain)
             }
         }
 
