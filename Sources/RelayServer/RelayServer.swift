@@ -432,6 +432,7 @@ public final class RelayServer: Sendable {
                 }
             }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.recvAllocator, value: Self.receiveAllocator)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     tracker.add(channel)
@@ -462,6 +463,11 @@ public final class RelayServer: Sendable {
         }
         return channel
     }
+
+    /// Receive buffers for proxied sockets. NIO keeps each channel's last receive buffer for
+    /// reuse, so an idle connection holds one per socket: start small (512 bytes instead of NIO's
+    /// 2 KiB) and let the adaptive allocator grow it for bulk transfers as before (up to 64 KiB).
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
 
     /// The listening sockets of listener `name`, one per event loop (for tests).
     package func listenerChannels(named name: String) -> [any Channel] {

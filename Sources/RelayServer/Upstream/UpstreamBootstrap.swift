@@ -24,6 +24,7 @@ final class UpstreamBootstrap: Sendable {
         var bootstrap = ClientBootstrap(group: loop)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: RelayServer.receiveAllocator)
             .connectTimeout(cluster.info.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
