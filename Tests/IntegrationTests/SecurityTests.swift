@@ -1,3 +1,4 @@
+import BundledFilters
 import Foundation
 import Logging
 import NIOCore
