@@ -4,6 +4,7 @@
 #   Tests/Fuzz/run.sh <target> [seconds] [extra libFuzzer flags...]
 #   Tests/Fuzz/run.sh list
 #   Tests/Fuzz/run.sh all [seconds]                 # every target in turn (CI smoke: e.g. 30 s each)
+#   Tests/Fuzz/run.sh corpus                        # replay every seed with the normal build's replay tools
 #   Tests/Fuzz/run.sh <target> replay <file>...    # re-run inputs (e.g. a crash-* artifact)
 #
 # Targets (name → executable target in Package.swift, seed corpus Tests/Fuzz/Corpus/<name>/):
@@ -39,7 +40,7 @@ root=$PWD
 scratch=${FUZZ_SCRATCH_PATH:-$root/.build-fuzz}
 
 usage() {
-    echo "usage: $0 <target> [seconds] [libFuzzer flags...] | $0 <target> replay <file>... | $0 list" >&2
+    echo "usage: $0 <target> [seconds] [libFuzzer flags...] | $0 <target> replay <file>... | $0 list|corpus|all [seconds]" >&2
     echo "targets: ${!TARGETS[*]}" >&2
     exit 2
 }
@@ -49,6 +50,18 @@ name=$1
 shift
 if [[ $name == list ]]; then
     for target in "${!TARGETS[@]}"; do echo "$target ${TARGETS[$target]}"; done | sort
+    exit 0
+fi
+if [[ $name == corpus ]]; then
+    # Every seed (crash-* inputs included) through the replay tools of the normal debug build
+    # (`swift build` makes them): no sanitizer build, a few seconds. Fails on the first crash.
+    bin=$(swift build --show-bin-path)
+    for target in $(printf '%s\n' "${!TARGETS[@]}" | sort); do
+        product=${TARGETS[$target]}
+        [[ -x $bin/$product ]] || swift build --product "$product" >&2
+        "$bin/$product" "$root/Tests/Fuzz/Corpus/$target"/* >/dev/null
+        echo "replayed $(ls "$root/Tests/Fuzz/Corpus/$target" | wc -l) $target inputs" >&2
+    done
     exit 0
 fi
 if [[ $name == all ]]; then
