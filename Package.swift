@@ -22,6 +22,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Relay", targets: ["Relay"]),
+        .library(name: "RelayValues", targets: ["RelayValues"]),
         .library(name: "RelayConfig", targets: ["RelayConfig"]),
         .library(name: "RelayServer", targets: ["RelayServer"]),
         .library(name: "RelayTestKit", targets: ["RelayTestKit"]),
@@ -55,12 +56,15 @@ let package = Package(
         ),
 
         // MARK: - Framework
-        .target(name: "Relay", dependencies: [nio, logging], swiftSettings: swiftSettings),
-        .target(name: "RelayConfig", dependencies: ["CLibYAML"], swiftSettings: swiftSettings),
+        // The value types everything shares (protobuf Duration text, JSON string escaping, hex):
+        // no NIO, no C.
+        .target(name: "RelayValues", swiftSettings: swiftSettings),
+        .target(name: "Relay", dependencies: ["RelayValues", nio, logging], swiftSettings: swiftSettings),
+        .target(name: "RelayConfig", dependencies: ["RelayValues", "CLibYAML"], swiftSettings: swiftSettings),
         .target(name: "RelayTestKit", dependencies: ["Relay", "RelayConfig", nio, nioEmbedded, logging], swiftSettings: swiftSettings),
         .target(
             name: "RelayServer",
-            dependencies: ["Relay", "RelayConfig", nio, nioPosix, nioHTTP1, logging, serviceLifecycle],
+            dependencies: ["Relay", "RelayConfig", "RelayValues", nio, nioPosix, nioHTTP1, logging, serviceLifecycle],
             swiftSettings: swiftSettings
         ),
 
@@ -82,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "TLS",
-            dependencies: ["Relay", "COpenSSL", nio],
+            dependencies: ["Relay", "RelayValues", "COpenSSL", nio],
             path: "Filters/TLS",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -96,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "TCPStats",
-            dependencies: ["Relay", "IstioPeer", nio],
+            dependencies: ["Relay", "RelayValues", "IstioPeer", nio],
             path: "Filters/TCPStats",
             exclude: ["README.md"],
             swiftSettings: swiftSettings
@@ -119,7 +123,7 @@ let package = Package(
         // MARK: - Executables
         .executableTarget(
             name: "relay",
-            dependencies: ["Relay", "RelayConfig", "RelayServer", "BundledFilters", argumentParser, logging],
+            dependencies: ["Relay", "RelayConfig", "RelayServer", "RelayValues", "BundledFilters", argumentParser, logging],
             swiftSettings: swiftSettings
         ),
 

@@ -1,3 +1,5 @@
+import RelayValues
+
 /// A coding key for any field name, so decoding can accept both protobuf JSON spellings and
 /// reject unknown fields.
 struct ProtobufFieldKey: CodingKey, Hashable {
@@ -38,7 +40,8 @@ struct ProtobufObjectReader {
     func duration(_ field: String) throws -> Duration? {
         guard let key = key(field), let text = try decode(String.self, field) else { return nil }
         switch ProtobufDurationText.parse(text) {
-        case .success(let duration):
+        case .success(let parsed):
+            let duration = Duration.seconds(parsed.seconds) + .nanoseconds(Int64(parsed.nanos))
             guard duration >= .zero else {
                 throw Self.error(.invalidDuration(field: field, value: text, reason: "must not be negative"), at: key, in: container)
             }

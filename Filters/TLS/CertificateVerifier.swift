@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+import RelayValues
 
 /// Per-connection verification outcome, written by the certificate-verify callback.
 ///
@@ -132,26 +133,7 @@ final class CertificateVerifier: Sendable {
 
     /// Hex digest, colons allowed (`AB:CD…` or `abcd…`).
     static func parseHex(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8.filter { $0 != UInt8(ascii: ":") })
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        Hex.decode(text, ignoring: [UInt8(ascii: ":")])
     }
 }
 

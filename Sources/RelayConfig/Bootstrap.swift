@@ -142,7 +142,7 @@ extension Bootstrap {
         /// `cluster`.
         public var cluster: String
         /// `metadata` (a free-form struct).
-        public var metadata: [String: ConfigValue]
+        public var metadata: [String: MetadataValue]
         /// `locality`.
         public var locality: Locality?
         /// `user_agent_name`.
@@ -158,7 +158,7 @@ extension Bootstrap {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             id = try container.decodeIfPresent(String.self, forKey: .id) ?? ""
             cluster = try container.decodeIfPresent(String.self, forKey: .cluster) ?? ""
-            metadata = try container.decodeIfPresent([String: ConfigValue].self, forKey: .metadata) ?? [:]
+            metadata = try container.decodeIfPresent([String: MetadataValue].self, forKey: .metadata) ?? [:]
             locality = try container.decodeIfPresent(Locality.self, forKey: .locality)
             userAgentName = try container.decodeIfPresent(String.self, forKey: .userAgentName) ?? ""
         }

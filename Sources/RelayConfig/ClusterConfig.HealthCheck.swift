@@ -1,3 +1,5 @@
+import RelayValues
+
 extension ClusterConfig {
     /// `envoy.config.core.v3.HealthCheck`: timing and thresholds decoded, the TCP checker
     /// decoded, other checkers kept as nodes. ``node`` holds the whole entry.
@@ -206,26 +208,7 @@ extension ClusterConfig {
         }
 
         static func decodeHex(_ text: String) -> [UInt8]? {
-            let digits = Array(text.utf8)
-            guard digits.count % 2 == 0 else { return nil }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(digits.count / 2)
-            var index = 0
-            while index < digits.count {
-                guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-                bytes.append(high << 4 | low)
-                index += 2
-            }
-            return bytes
-        }
-
-        private static func hexValue(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-            default: nil
-            }
+            Hex.decode(text)
         }
 
         static func decodeBase64(_ text: String) -> [UInt8]? {

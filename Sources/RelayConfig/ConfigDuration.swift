@@ -1,3 +1,5 @@
+import RelayValues
+
 /// A `google.protobuf.Duration` as written in Envoy YAML: decimal seconds with an `s`
 /// suffix and up to nine fractional digits (`"1s"`, `"0.25s"`, `"1.5s"`, `"0s"`, `"-2s"`),
 /// or the message form `{seconds: 5, nanos: 250000000}` (both fields optional, numbers may
@@ -32,23 +34,11 @@ public struct ConfigDuration: Sendable, Hashable, Comparable, CustomStringConver
         self.init(seconds: parts.seconds, nanos: Int32(parts.attoseconds / 1_000_000_000))
     }
 
-    /// Parses the protobuf JSON form (`"1.5s"`); nil if malformed or out of range.
+    /// Parses the protobuf JSON form (`"1.5s"`) with `ProtobufDurationText`; nil if
+    /// malformed or out of range.
     public init?(parsing text: String) {
-        var rest = Substring(text)
-        guard rest.hasSuffix("s") else { return nil }
-        rest = rest.dropLast()
-        let negative = rest.hasPrefix("-")
-        if negative { rest = rest.dropFirst() }
-        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count > 1 ? parts[1] : ""
-        guard !whole.isEmpty, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
-            parts.count == 1 || (!fraction.isEmpty && fraction.count <= 9),
-            fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let seconds = Int64(whole), seconds <= Self.maxSeconds
-        else { return nil }
-        let nanos = Int32(fraction + String(repeating: "0", count: 9 - fraction.count)) ?? 0
-        self.init(seconds: negative ? -seconds : seconds, nanos: negative ? -nanos : nanos)
+        guard case .success(let parsed) = ProtobufDurationText.parse(text) else { return nil }
+        self.init(seconds: parsed.seconds, nanos: parsed.nanos)
     }
 
     /// Total nanoseconds, saturating at `Int64` bounds.

@@ -8,14 +8,14 @@ public struct ConfigMetadata: Sendable, Hashable, Decodable, ConfigTypeNaming {
     public static let configTypeName = "envoy.config.core.v3.Metadata"
 
     /// `filter_metadata`: namespace (e.g. `istio`, `envoy.lb`) → struct.
-    public var filterMetadata: [String: ConfigValue]
+    public var filterMetadata: [String: MetadataValue]
     /// `typed_filter_metadata`: namespace → typed config.
     public var typedFilterMetadata: [String: TypedConfig]
     /// Where the metadata mapping starts.
     public var mark: Mark?
 
     /// Creates metadata.
-    public init(filterMetadata: [String: ConfigValue] = [:], typedFilterMetadata: [String: TypedConfig] = [:]) {
+    public init(filterMetadata: [String: MetadataValue] = [:], typedFilterMetadata: [String: TypedConfig] = [:]) {
         self.filterMetadata = filterMetadata
         self.typedFilterMetadata = typedFilterMetadata
         self.mark = nil
@@ -29,7 +29,7 @@ public struct ConfigMetadata: Sendable, Hashable, Decodable, ConfigTypeNaming {
     /// Decodes from YAML.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        filterMetadata = try container.decodeIfPresent([String: ConfigValue].self, forKey: .filterMetadata) ?? [:]
+        filterMetadata = try container.decodeIfPresent([String: MetadataValue].self, forKey: .filterMetadata) ?? [:]
         typedFilterMetadata =
             try container.decodeIfPresent([String: TypedConfig].self, forKey: .typedFilterMetadata) ?? [:]
         mark = decoder.configMark

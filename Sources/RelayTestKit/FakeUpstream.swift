@@ -33,8 +33,8 @@ public final class FakeUpstream {
             bufferLimit: bufferLimit
         )
         transport.connection = connection
-        connection.cluster = cluster.info
-        connection.host = cluster.host
+        connection.remoteCluster = cluster.info
+        connection.remoteHost = cluster.host
         connection.remoteAddress = cluster.host.address
         connection.addConnectionCallbacks(recorder)
         self.connection = connection

@@ -1,4 +1,5 @@
 import Logging
+import RelayValues
 
 #if canImport(Glibc)
 import Glibc
@@ -109,21 +110,7 @@ struct EnvoyLogFormat: Sendable {
     }
 
     static func jsonEscaped(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        JSONText.escape(text)
     }
 
     static func cEscaped(_ text: String) -> String {

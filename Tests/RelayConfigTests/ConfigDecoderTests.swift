@@ -177,7 +177,7 @@ private struct Holder: Decodable {
               quoted: "42"
               none: null
             """
-        let value = try ConfigDecoder().decode([String: ConfigValue].self, yaml: yaml, fileName: "v.yaml")
+        let value = try ConfigDecoder().decode([String: MetadataValue].self, yaml: yaml, fileName: "v.yaml")
         let service = value["istio"]?["services"]?[0]
         #expect(service?["host"]?.stringValue == "productpage.default.svc.cluster.local")
         #expect(service?["name"]?.stringValue == "productpage")

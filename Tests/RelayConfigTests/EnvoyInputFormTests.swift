@@ -147,7 +147,7 @@ import Testing
 
     @Test func freeFormValuesFollowYamlCpp() throws {
         let node = try ConfigNode.parse(yaml: "{a: yes, b: off, c: 0x10, d: 'yes', e: \"0x10\"}", fileName: "v")
-        let value = ConfigValue(node)
+        let value = MetadataValue(node)
         #expect(value["a"] == .bool(true))
         #expect(value["b"] == .bool(false))
         #expect(value["c"] == .number(16))

@@ -4,7 +4,7 @@ import Synchronization
 /// A proxied connection as filters see it: Envoy's `Network::Connection` semantics over a
 /// ``ConnectionTransport`` (the runtime's socket, or the test kit's in-memory peer).
 ///
-/// It owns the connection's ``FilterManager``, read buffer, close state machine, reference-
+/// It owns the connection's filter manager, read buffer, close state machine, reference-
 /// counted read-disable, half-close rules and watermark events. Closing semantics:
 /// - ``ConnectionCloseType/flushWrite``: stop reading, send what is pending, then close;
 ///   ``ConnectionState/closing`` meanwhile; ``ConnectionEvent/localClose`` when done.
@@ -29,15 +29,16 @@ public final class NetworkConnection {
     /// Watermark limit: high = limit, low = limit / 2; 0 disables watermarks.
     public let bufferLimit: Int
     /// The local address.
-    public var localAddress: SocketAddress?
+    public package(set) var localAddress: SocketAddress?
     /// The peer's address.
-    public var remoteAddress: SocketAddress?
+    public package(set) var remoteAddress: SocketAddress?
     /// The TLS facts, when the transport is TLS and the handshake is done.
     public internal(set) var tls: TLSConnectionInfo?
-    /// The upstream cluster, for upstream connections.
-    public var cluster: ClusterInfo?
-    /// The upstream host, for upstream connections.
-    public var host: HostDescription?
+    /// On an upstream connection, the cluster of the host at the other end; nil on a
+    /// downstream connection. (The chain's selected host is ``upstreamHost``.)
+    public package(set) var remoteCluster: ClusterInfo?
+    /// On an upstream connection, the host at the other end; nil on a downstream connection.
+    public package(set) var remoteHost: HostDescription?
     /// Where the connection is in its life.
     public private(set) var state: ConnectionState = .open
     /// How the connection closed (``ConnectionEvent/localClose`` or
@@ -218,7 +219,7 @@ public final class NetworkConnection {
 
     /// Runs `body` once the connection is closed (at once if it already is). For the
     /// runtime, which tears the connection down then.
-    public func whenClosed(_ body: @escaping () -> Void) {
+    package func whenClosed(_ body: @escaping () -> Void) {
         if state == .closed {
             body()
         } else {
@@ -234,7 +235,7 @@ public final class NetworkConnection {
 
     /// Drops the filters and observers. The runtime calls this after the close event was
     /// delivered, so nothing keeps the connection alive.
-    public func destroy() {
+    package func destroy() {
         if state != .closed { close(.noFlush) }
         filterManager.destroy()
         callbacks.removeAll()
@@ -335,7 +336,7 @@ public final class NetworkConnection {
     // MARK: - Transport → connection
 
     /// The transport is ready (TCP connected, TLS handshake done).
-    public func transportConnected(tls: TLSConnectionInfo? = nil) {
+    package func transportConnected(tls: TLSConnectionInfo? = nil) {
         if let tls { self.tls = tls }
         guard state == .open else { return }
         isConnected = true
@@ -343,7 +344,7 @@ public final class NetworkConnection {
     }
 
     /// The transport read plaintext bytes.
-    public func transportRead(_ data: ByteBuffer) {
+    package func transportRead(_ data: ByteBuffer) {
         guard state == .open, !endStreamDelivered else { return }
         bytesRead &+= UInt64(data.readableBytes)
         if var existing = readBuffer {
@@ -362,7 +363,7 @@ public final class NetworkConnection {
     }
 
     /// The peer half-closed (FIN, or TLS close_notify).
-    public func transportReadEOF() {
+    package func transportReadEOF() {
         guard state == .open, !pendingReadEndStream else { return }
         pendingReadEndStream = true
         if !isHalfCloseEnabled {
@@ -382,7 +383,7 @@ public final class NetworkConnection {
     ///   so bytes already read (and held while reading was disabled) are still delivered,
     ///   with end of stream, before the connection reports the close — exactly as if they
     ///   had waited in the kernel.
-    public func transportClosed(orderly: Bool = false) {
+    package func transportClosed(orderly: Bool = false) {
         if orderly, isHalfCloseEnabled, state == .open, writeEnded, !endStreamDelivered {
             pendingReadEndStream = true
             closeAfterPendingRead = true
@@ -403,7 +404,7 @@ public final class NetworkConnection {
     }
 
     /// The transport's pending writes crossed the high (`false`) or low (`true`) watermark.
-    public func transportWritabilityChanged(isWritable: Bool) {
+    package func transportWritabilityChanged(isWritable: Bool) {
         guard bufferLimit > 0, state != .closed else { return }
         if !isWritable && !isAboveHighWatermark {
             isAboveHighWatermark = true
@@ -417,7 +418,7 @@ public final class NetworkConnection {
     }
 
     /// Records the TLS facts once the handshake is done.
-    public func setTLS(_ info: TLSConnectionInfo) {
+    package func setTLS(_ info: TLSConnectionInfo) {
         tls = info
     }
 }

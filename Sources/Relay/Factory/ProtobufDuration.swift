@@ -1,4 +1,5 @@
 import NIOCore
+import RelayValues
 
 /// A `google.protobuf.Duration` as filter configs write it: decimal seconds with up to nine
 /// fractional digits and an `s` suffix (`"1s"`, `"0.25s"`, `"1.5s"`, `"0s"`). `"5m"` and
@@ -23,22 +24,12 @@ public struct ProtobufDuration: Decodable, Sendable, Hashable, Comparable, Custo
         return ProtobufDuration(nanoseconds: nanoseconds)
     }
 
-    /// Parses the protobuf JSON form; nil if malformed or longer than ``max``.
+    /// Parses the protobuf JSON form (with `ProtobufDurationText`); nil if malformed,
+    /// negative or longer than ``max``.
     public init?(parsing text: String) {
-        var rest = Substring(text)
-        guard rest.hasSuffix("s") else { return nil }
-        rest = rest.dropLast()
-        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0]
-        let fraction = parts.count > 1 ? parts[1] : ""
-        guard !whole.isEmpty, whole.count <= 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
-            parts.count == 1 || (!fraction.isEmpty && fraction.count <= 9),
-            fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let seconds = Int64(whole)
-        else { return nil }
-        let nanos = Int64(fraction + String(repeating: "0", count: 9 - fraction.count)) ?? 0
-        let (wholeNanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (total, sumOverflow) = wholeNanoseconds.addingReportingOverflow(nanos)
+        guard case .success(let parsed) = ProtobufDurationText.parse(text), !parsed.isNegative else { return nil }
+        let (wholeNanoseconds, overflow) = parsed.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, sumOverflow) = wholeNanoseconds.addingReportingOverflow(Int64(parsed.nanos))
         guard !overflow, !sumOverflow else { return nil }
         self.init(nanoseconds: total)
     }

@@ -23,7 +23,7 @@ import NIOCore
 /// - Note: Owned by one ``NetworkConnection`` and confined to its event loop. A filter's
 ///   callbacks hold the connection strongly until the connection is destroyed, so a filter
 ///   that outlives its connection (say, in a timer) never dangles.
-public final class FilterManager {
+final class FilterManager {
     unowned let connection: NetworkConnection
     private(set) var readFilters: [ActiveReadFilter] = []
     /// In iteration order: the last added write filter first.
@@ -39,10 +39,10 @@ public final class FilterManager {
     }
 
     /// The number of read filters (removed ones included).
-    public var readFilterCount: Int { readFilters.count }
+    var readFilterCount: Int { readFilters.count }
 
     /// The number of write filters.
-    public var writeFilterCount: Int { writeFilters.count }
+    var writeFilterCount: Int { writeFilters.count }
 
     func addReadFilter(_ filter: any ReadFilter) {
         let active = ActiveReadFilter(manager: self, filter: filter)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RelayValues
 
 extension StatsSnapshot {
     /// Envoy's `/stats` text: `name: value` lines sorted by name; histograms as quantiles.
@@ -230,31 +231,6 @@ func formatNumber(_ value: Double) -> String {
     return String(value)
 }
 
-/// JSON text helpers shared by Relay's admin outputs.
-public enum JSONText {
-    /// `text` as a JSON string literal, quoted and escaped.
-    public static func quote(_ text: String) -> String {
-        jsonString(text)
-    }
-}
-
 func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
+    JSONText.quote(text)
 }

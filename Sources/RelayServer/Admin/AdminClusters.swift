@@ -1,5 +1,6 @@
 import NIOCore
 import Relay
+import RelayValues
 
 /// JSON string escaping for admin output.
 enum AdminJSON {

@@ -117,7 +117,7 @@ struct ConfigurationBuilder {
             info = LocalInfo(
                 nodeID: node.id,
                 clusterName: node.cluster,
-                metadata: node.metadata.mapValues(MetadataConversion.convert),
+                metadata: node.metadata,
                 region: node.locality?.region ?? "",
                 zone: node.locality?.zone ?? "",
                 subZone: node.locality?.subZone ?? ""
@@ -231,7 +231,7 @@ struct ConfigurationBuilder {
             observabilityName: config.statName,
             connectTimeout: .nanoseconds(config.connectTimeout.nanoseconds),
             perConnectionBufferLimit: Int(config.perConnectionBufferLimitBytes),
-            metadata: (config.metadata?.filterMetadata ?? [:]).mapValues(MetadataConversion.convert),
+            metadata: (config.metadata?.filterMetadata ?? [:]),
             maxConnections: Int(thresholds?.maxConnections ?? 1024),
             stats: ClusterStats(scope: scope)
         )
@@ -257,7 +257,7 @@ struct ConfigurationBuilder {
                         address: try socketAddress(address, what: "STATIC cluster endpoint"),
                         hostname: endpoint.endpoint?.hostname ?? "",
                         clusterName: config.name,
-                        metadata: (endpoint.metadata?.filterMetadata ?? [:]).mapValues(MetadataConversion.convert),
+                        metadata: (endpoint.metadata?.filterMetadata ?? [:]),
                         weight: Int(endpoint.loadBalancingWeight ?? 1)
                     )
                 )
@@ -269,7 +269,7 @@ struct ConfigurationBuilder {
                 return RuntimeCluster.DNSEndpoint(
                     hostname: socket.address,
                     port: socket.portValue,
-                    metadata: (endpoint.metadata?.filterMetadata ?? [:]).mapValues(MetadataConversion.convert),
+                    metadata: (endpoint.metadata?.filterMetadata ?? [:]),
                     weight: Int(endpoint.loadBalancingWeight ?? 1),
                     ipv4Only: config.dnsLookupFamily == .v4Only
                 )

@@ -94,8 +94,8 @@ final class UpstreamConnector: UpstreamConnectHandle {
             isUpstream: true,
             bufferLimit: cluster.info.perConnectionBufferLimit
         )
-        connection.cluster = cluster.info
-        connection.host = host
+        connection.remoteCluster = cluster.info
+        connection.remoteHost = host
         connection.remoteAddress = host.address
         downstream.filterState.copyShared(into: connection.filterState)
         let options = TransportSocketOptions(
