@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 sanitizer=${1:?usage: $0 thread|address}
 shift
 case "$sanitizer" in
-  thread) export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" ;;
+  thread) export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/Tests/Sanitizers/tsan.supp ${TSAN_OPTIONS:-}" ;;
   address) export ASAN_OPTIONS="detect_leaks=1 ${ASAN_OPTIONS:-}"
            export LSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/lsan.supp print_suppressions=0 ${LSAN_OPTIONS:-}" ;;
   *) echo "unknown sanitizer '$sanitizer' (thread or address)" >&2; exit 2 ;;
