@@ -1,7 +1,16 @@
 // swift-tools-version:6.0
 //
-// Relay: an Envoy-style L4 proxy framework. Dependencies point one way:
-//   C system modules ← Relay ← RelayConfig / Filters ← RelayServer ← executables.
+// Relay: an Envoy-style L4 proxy framework. Dependencies point one way (← = "is imported by"):
+//
+//   RelayValues (no dependencies: protobuf Duration text, MetadataValue, JSON escaping, hex)
+//     ├─ Relay        (+ NIOCore, Logging)  the filter API; re-exports RelayValues
+//     └─ RelayConfig  (+ CLibYAML)          YAML → typed config; re-exports RelayValues
+//   Relay ← Filters/TCPProxy, Filters/HTTPInspector, Filters/TLS (+ COpenSSL), Filters/IstioPeer
+//   IstioPeer ← Filters/MetadataExchange (+ SwiftProtobuf), Filters/TCPStats
+//   every filter ← Filters/BundledFilters
+//   Relay + RelayConfig ← RelayTestKit, RelayServer (+ NIOPosix, NIOHTTP1)
+//   RelayServer + BundledFilters ← relay, ExampleProxy
+// Filters never import each other, except the two Istio filters sharing IstioPeer (not a filter).
 import PackageDescription
 
 let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
