@@ -258,7 +258,9 @@ struct FaultMatrixTests {
         let elapsed = NIODeadline.now() - started
         #expect(end == .eof, "the downstream ended with \(end.map { "\($0)" } ?? "nothing")")
         #expect(elapsed >= .milliseconds(190), "closed after \(elapsed.nanoseconds / 1_000_000) ms")
-        #expect(elapsed < .seconds(2), "closed after \(elapsed.nanoseconds / 1_000_000) ms")
+        // Far below the kernel's own SYN retry limit (~127 s); the counters below say which
+        // timer closed it, so a loaded machine's late timer cannot fail this.
+        #expect(elapsed < .seconds(5), "closed after \(elapsed.nanoseconds / 1_000_000) ms")
         try await Self.expectSettledAndBalanced(relay)
         #expect(relay.counter("cluster.backend.upstream_cx_connect_timeout") == 1)
         #expect(relay.counter("cluster.backend.upstream_cx_connect_fail") == 0)
