@@ -24,11 +24,12 @@ struct AdminIsolationTests {
 
         let hostile = Task { try await AdminClient.request(port: admin, Self.hostileFilter) }
         // With the hostile request sent, proxying and /ready on the same (single) worker still answer.
-        let echoed = try await withDeadline(seconds: 5, "a proxied exchange") {
+        // The hostile regex would hold these for minutes; 20 s only absorbs a loaded machine.
+        let echoed = try await withDeadline(seconds: 20, "a proxied exchange") {
             try await TestClient.exchange(port: proxy, payload: ByteBuffer(string: "still proxying"), group: group)
         }
         #expect(String(buffer: echoed) == "still proxying")
-        let ready = try await withDeadline(seconds: 5, "/ready") { try await AdminClient.request(port: admin, "/ready") }
+        let ready = try await withDeadline(seconds: 20, "/ready") { try await AdminClient.request(port: admin, "/ready") }
         #expect(ready.status == 200)
         let answer = try await withDeadline(seconds: 10, "the hostile /stats request") { try await hostile.value }
         #expect(answer.status == 200)
@@ -53,7 +54,8 @@ struct AdminIsolationTests {
         let stalled = Task { try? await TestClient.exchange(port: relay.port("stall"), payload: ByteBuffer(string: "x"), group: MultiThreadedEventLoopGroup.singleton) }
         await gate.waitUntilEntered()
         for path in ["/ready", "/stats", "/server_info", "/listeners", "/clusters", "/config_dump", "/stats/prometheus"] {
-            let response = try await withDeadline(seconds: 5, path) { try await AdminClient.request(port: admin, path) }
+            // A blocked worker would hold these forever; 20 s only absorbs a loaded machine.
+            let response = try await withDeadline(seconds: 20, path) { try await AdminClient.request(port: admin, path) }
             #expect(response.status == 200, "\(path)")
         }
         gate.release()
