@@ -30,6 +30,9 @@ public final class TLSContext: @unchecked Sendable {
     let verifier: CertificateVerifier
     private let alpnPreference: ALPNServerPreference?
     let sessionCache: ClientSessionCache?
+    /// The SANs and subject of each loaded leaf certificate, read once here instead of per
+    /// handshake. Filled only during `init`.
+    private(set) var localIdentities: [LocalCertificateIdentity] = []
 
     /// Builds a server context from Envoy's `DownstreamTlsContext`.
     ///
@@ -80,6 +83,12 @@ public final class TLSContext: @unchecked Sendable {
 
     deinit {
         SSL_CTX_free(context)
+    }
+
+    /// The cached identity of `certificate` (an `X509 *` from `SSL_get_certificate`), or `nil`
+    /// if it is not one this context loaded.
+    func localIdentity(of certificate: OpaquePointer) -> LocalCertificateIdentity? {
+        localIdentities.first { $0.certificate == certificate }
     }
 
     // MARK: - Building
@@ -243,6 +252,9 @@ public final class TLSContext: @unchecked Sendable {
                 openSSLErrors: OpenSSLErrorQueue.drainTexts()
             )
         }
+        // The context keeps its own reference to `leaf`, so the pointer stays valid and is the
+        // one `SSL_get_certificate` returns for connections that selected this certificate.
+        localIdentities.append(LocalCertificateIdentity(certificate: leaf))
         for intermediate in certificates.dropFirst() {
             X509_up_ref(intermediate)
             guard relay_SSL_CTX_add0_chain_cert(context, intermediate) == 1 else {
@@ -334,5 +346,22 @@ extension String {
                 }
             }
         )
+    }
+}
+
+/// The identity facts of one of a context's own certificates, as a handshake reports them.
+struct LocalCertificateIdentity {
+    /// The `X509 *`, owned by the context's `SSL_CTX`; used only for identity comparison.
+    let certificate: OpaquePointer
+    let uriSANs: [String]
+    let dnsSANs: [String]
+    let subject: String
+
+    init(certificate: OpaquePointer) {
+        let names = SubjectAltNames(certificate: certificate)
+        self.certificate = certificate
+        uriSANs = names.uri
+        dnsSANs = names.dns
+        subject = X509Facts.subject(certificate)
     }
 }
