@@ -309,10 +309,10 @@ public final class TLSConnection {
             info.peerCertificateSHA256 = X509Facts.sha256(peer).hexString
         }
         if let local = SSL_get_certificate(ssl) {
-            let names = SubjectAltNames(certificate: local)
-            info.localURISANs = names.uri
-            info.localDNSSANs = names.dns
-            info.localSubject = X509Facts.subject(local)
+            let identity = context.localIdentity(of: local) ?? LocalCertificateIdentity(certificate: local)
+            info.localURISANs = identity.uriSANs
+            info.localDNSSANs = identity.dnsSANs
+            info.localSubject = identity.subject
         }
 
         var events: [TLSStatEvent] = [.handshake, .version(info.tlsVersion), .cipher(info.cipherSuite)]

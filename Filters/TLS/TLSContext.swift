@@ -30,6 +30,9 @@ public final class TLSContext: @unchecked Sendable {
     let verifier: CertificateVerifier
     private let alpnPreference: ALPNServerPreference?
     let sessionCache: ClientSessionCache?
+    /// The SANs and subject of each loaded leaf certificate, read once here instead of per
+    /// handshake. Filled only during `init`.
+    private(set) var localIdentities: [LocalCertificateIdentity] = []
 
     /// Builds a server context from Envoy's `DownstreamTlsContext`.
     ///
@@ -82,6 +85,12 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(context)
     }
 
+    /// The cached identity of `certificate` (an `X509 *` from `SSL_get_certificate`), or `nil`
+    /// if it is not one this context loaded.
+    func localIdentity(of certificate: OpaquePointer) -> LocalCertificateIdentity? {
+        localIdentities.first { $0.certificate == certificate }
+    }
+
     // MARK: - Building
 
     private func configure(common: CommonTLSContext, server: DownstreamTLSContext?, client: UpstreamTLSContext?) throws {
@@ -106,6 +115,9 @@ public final class TLSContext: @unchecked Sendable {
         }
         _ = SSL_CTX_set_options(context, options)
         relay_SSL_CTX_set_read_ahead(context, 1)
+        // BoringSSL (Envoy) frees a connection's record buffers whenever they are empty; OpenSSL
+        // keeps ~34 KiB per connection for its lifetime unless asked to do the same.
+        _ = relay_SSL_CTX_set_mode(context, relay_SSL_MODE_RELEASE_BUFFERS())
 
         if role == .client && common.tlsCertificates.count > 1 {
             throw TLSConfigurationError(
@@ -243,6 +255,9 @@ public final class TLSContext: @unchecked Sendable {
                 openSSLErrors: OpenSSLErrorQueue.drainTexts()
             )
         }
+        // The context keeps its own reference to `leaf`, so the pointer stays valid and is the
+        // one `SSL_get_certificate` returns for connections that selected this certificate.
+        localIdentities.append(LocalCertificateIdentity(certificate: leaf))
         for intermediate in certificates.dropFirst() {
             X509_up_ref(intermediate)
             guard relay_SSL_CTX_add0_chain_cert(context, intermediate) == 1 else {
@@ -334,5 +349,22 @@ extension String {
                 }
             }
         )
+    }
+}
+
+/// The identity facts of one of a context's own certificates, as a handshake reports them.
+struct LocalCertificateIdentity {
+    /// The `X509 *`, owned by the context's `SSL_CTX`; used only for identity comparison.
+    let certificate: OpaquePointer
+    let uriSANs: [String]
+    let dnsSANs: [String]
+    let subject: String
+
+    init(certificate: OpaquePointer) {
+        let names = SubjectAltNames(certificate: certificate)
+        self.certificate = certificate
+        uriSANs = names.uri
+        dnsSANs = names.dns
+        subject = X509Facts.subject(certificate)
     }
 }

@@ -43,6 +43,14 @@ static inline void relay_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) {
     SSL_CTX_set_read_ahead(ctx, yes);
 }
 
+static inline long relay_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
+static inline long relay_SSL_MODE_RELEASE_BUFFERS(void) {
+    return SSL_MODE_RELEASE_BUFFERS;
+}
+
 static inline int relay_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
