@@ -33,11 +33,14 @@ enum TestBootstrap {
         let endpoints = backends.map {
             "        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \($0) } } }"
         }.joined(separator: "\n")
-        let timeout = connectTimeout.map { "    connect_timeout: \($0)" } ?? ""
+        // The new slots add no line when empty, so the lines stay where tests expect them.
+        func lines(_ text: String?) -> String {
+            guard let text, !text.isEmpty else { return "" }
+            return "\n" + text
+        }
         return """
             \(top)
-            static_resources:
-            \(resources)
+            static_resources:\(lines(resources))
               listeners:
               - name: front
                 address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
@@ -48,12 +51,9 @@ enum TestBootstrap {
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                       stat_prefix: front
-                      cluster: backend
-            \(proxy)
-            \(chain)
+                      cluster: backend\(lines(proxy))\(lines(chain))
               clusters:
-              - name: backend
-            \(timeout)
+              - name: backend\(lines(connectTimeout.map { "    connect_timeout: \($0)" }))
             \(cluster)
                 load_assignment:
                   cluster_name: backend
