@@ -10,29 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct AdminIntegrationTests {
     static func yaml(backend: Int) -> String {
-        """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        node: { id: test-node, cluster: test }
-        static_resources:
-          listeners:
-          - name: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-          clusters:
-          - name: backend
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(backend) } } }
-        """
+        TestBootstrap.tcpProxy(backend: backend, top: TestBootstrap.admin + "\nnode: { id: test-node, cluster: test }")
     }
 
     static let promtool: String? = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {

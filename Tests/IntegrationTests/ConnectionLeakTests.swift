@@ -19,30 +19,9 @@ import Testing
 )
 struct ConnectionLeakTests {
     static func proxyYAML(backendPort: Int, cluster: String = "") -> String {
-        """
-        static_resources:
-          listeners:
-          - name: front
-            stat_prefix: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-          clusters:
-          - name: backend
-            connect_timeout: 5s
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint:
-                    address: { socket_address: { address: 127.0.0.1, port_value: \(backendPort) } }
-        \(cluster)
-        """
+        TestBootstrap.tcpProxy(
+            backends: [backendPort], listener: TestBootstrap.listenerStatPrefix, cluster: cluster, connectTimeout: "5s"
+        )
     }
 
     /// Waits until nothing is open on `relay` and every counted object of its event loops is
@@ -188,38 +167,7 @@ struct ConnectionLeakTests {
         let group = MultiThreadedEventLoopGroup.singleton
         let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: group)
-        let inbound = try await RunningRelay.start(
-            yaml: """
-                static_resources:
-                  listeners:
-                  - name: front
-                    stat_prefix: front
-                    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                \(TLSYAML.tlsInspector)
-                    filter_chains:
-                    - filter_chain_match: { transport_protocol: tls }
-                      filters:
-                \(TLSYAML.tcpProxy("backend"))
-                \(TLSYAML.downstream(certs: certs, requireClientCertificate: true, san: TLSYAML.ratingsSAN))
-                  clusters:
-                \(TLSYAML.cluster("backend", port: backend.port))
-                """
-        )
-        let upstream = TLSYAML.upstream(certs: certs, sni: "echo.test", alpn: [], san: TLSYAML.mongodbSAN)
-        let outbound = try await RunningRelay.start(
-            yaml: """
-                static_resources:
-                  listeners:
-                  - name: front
-                    stat_prefix: front
-                    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    filter_chains:
-                    - filters:
-                \(TLSYAML.tcpProxy("backend"))
-                  clusters:
-                \(TLSYAML.cluster("backend", port: inbound.port("front"), transportSocket: upstream))
-                """
-        )
+        let (outbound, inbound) = try await RunningRelay.startTLSPair(certs: certs, backendPort: backend.port)
         let count = 200
         let good = try await ShortConnectionClient.run(count: count, parallel: 16, port: outbound.port("front"), .pingPong, group: group)
         #expect(good == count)

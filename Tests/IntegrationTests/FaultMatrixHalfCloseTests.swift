@@ -37,38 +37,7 @@ struct FaultMatrixHalfCloseTests {
             return (Relays(all: [relay]), nil)
         case .tls:
             let certs = try await TestCertificates()
-            let terminating = try await RunningRelay.start(
-                yaml: """
-                    static_resources:
-                      listeners:
-                      - name: front
-                        stat_prefix: front
-                        address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    \(TLSYAML.tlsInspector)
-                        filter_chains:
-                        - filter_chain_match: { transport_protocol: tls }
-                          filters:
-                    \(TLSYAML.tcpProxy("backend"))
-                    \(TLSYAML.downstream(certs: certs, requireClientCertificate: true, san: TLSYAML.ratingsSAN))
-                      clusters:
-                    \(TLSYAML.cluster("backend", port: backendPort))
-                    """
-            )
-            let upstream = TLSYAML.upstream(certs: certs, sni: "echo.test", alpn: [], san: TLSYAML.mongodbSAN)
-            let originating = try await RunningRelay.start(
-                yaml: """
-                    static_resources:
-                      listeners:
-                      - name: front
-                        stat_prefix: front
-                        address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                        filter_chains:
-                        - filters:
-                    \(TLSYAML.tcpProxy("backend"))
-                      clusters:
-                    \(TLSYAML.cluster("backend", port: terminating.port("front"), transportSocket: upstream))
-                    """
-            )
+            let (originating, terminating) = try await RunningRelay.startTLSPair(certs: certs, backendPort: backendPort)
             return (Relays(all: [originating, terminating]), certs)
         }
     }

@@ -20,30 +20,9 @@ import Glibc
 )
 struct FaultMatrixMemoryTests {
     static func yaml(backend: Int) -> String {
-        """
-        admin:
-          address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-        static_resources:
-          listeners:
-          - name: front
-            stat_prefix: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-          clusters:
-          - name: backend
-            connect_timeout: 5s
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(backend) } } }
-        """
+        TestBootstrap.tcpProxy(
+            backends: [backend], top: TestBootstrap.admin, listener: TestBootstrap.listenerStatPrefix, connectTimeout: "5s"
+        )
     }
 
     /// `VmRSS` and `VmHWM` (peak) of process `pid`, in KiB.

@@ -17,33 +17,10 @@ import Testing
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(2)))
 struct FaultMatrixTests {
     static func yaml(backendPorts: [Int], proxyExtra: String = "", cluster: String = "", connectTimeout: String = "5s") -> String {
-        let endpoints = backendPorts.map {
-            "        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \($0) } } }"
-        }.joined(separator: "\n")
-        return """
-            static_resources:
-              listeners:
-              - name: front
-                stat_prefix: front
-                address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.tcp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                      stat_prefix: front
-                      cluster: backend
-            \(proxyExtra)
-              clusters:
-              - name: backend
-                connect_timeout: \(connectTimeout)
-            \(cluster)
-                load_assignment:
-                  cluster_name: backend
-                  endpoints:
-                  - lb_endpoints:
-            \(endpoints)
-            """
+        TestBootstrap.tcpProxy(
+            backends: backendPorts, listener: TestBootstrap.listenerStatPrefix, proxy: proxyExtra, cluster: cluster,
+            connectTimeout: connectTimeout
+        )
     }
 
     /// Waits until nothing is active on `relay`, then checks the balance.

@@ -9,32 +9,16 @@ import Testing
 struct OutlierDetectionIntegrationTests {
     static func yaml(healthyPort: Int) -> String {
         // Port 9 (discard) is never served on the test machine: every connect is refused.
-        """
-        static_resources:
-          listeners:
-          - name: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-          clusters:
-          - name: backend
-            connect_timeout: 5s
-            outlier_detection:
-              consecutive_5xx: 3
-              max_ejection_percent: 50
-              interval: 60s
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9 } } }
-                - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: \(healthyPort) } } }
-        """
+        TestBootstrap.tcpProxy(
+            backends: [9, healthyPort],
+            cluster: """
+                    outlier_detection:
+                      consecutive_5xx: 3
+                      max_ejection_percent: 50
+                      interval: 60s
+                """,
+            connectTimeout: "5s"
+        )
     }
 
     @Test func refusingHostIsEjectedAndTrafficGoesToTheHealthyOne() async throws {

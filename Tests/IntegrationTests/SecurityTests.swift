@@ -50,18 +50,10 @@ struct SecurityTests {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
-    static func tlsListener(certificate: String, privateKey: String) -> String {
+    /// A DownstreamTlsContext transport socket at chain level (6 spaces) with one certificate
+    /// whose private key is inline.
+    static func tlsChain(certificate: String, privateKey: String) -> String {
         """
-          listeners:
-          - name: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
               transport_socket:
                 name: envoy.transport_sockets.tls
                 typed_config:
@@ -79,35 +71,31 @@ struct SecurityTests {
         let bytesKey = try String(contentsOfFile: certs.path("ratings-v2.key"), encoding: .utf8)
         let material = Self.material(ofPEM: inlineKey) + Self.material(ofPEM: bytesKey) + [Data(bytesKey.utf8).base64EncodedString()]
         try #require(material.count >= 4)
-        let yaml = """
-            admin:
-              address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            static_resources:
-              secrets:
-              - name: bytes-key
-                tls_certificate:
-                  certificate_chain: { filename: "\(certs.path("ratings-v2.crt"))" }
-                  private_key: { inline_bytes: "\(Data(bytesKey.utf8).base64EncodedString())" }
-              - name: file-key
-                tls_certificate:
-                  certificate_chain: { filename: "\(certs.path("ratings-v2.crt"))" }
-                  private_key: { filename: "\(certs.path("ratings-v2.key"))" }
-            \(Self.tlsListener(certificate: certs.path("mongodb.crt"), privateKey: Self.quoted(inlineKey)))
-              clusters:
-              - name: backend
-                connect_timeout: 1s
-                load_assignment:
-                  cluster_name: backend
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } }
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                    common_tls_context:
-                      tls_certificate_sds_secret_configs: [{ name: bytes-key }]
-            """
+        let yaml = TestBootstrap.tcpProxy(
+            backends: [1],
+            top: TestBootstrap.admin,
+            resources: """
+                  secrets:
+                  - name: bytes-key
+                    tls_certificate:
+                      certificate_chain: { filename: "\(certs.path("ratings-v2.crt"))" }
+                      private_key: { inline_bytes: "\(Data(bytesKey.utf8).base64EncodedString())" }
+                  - name: file-key
+                    tls_certificate:
+                      certificate_chain: { filename: "\(certs.path("ratings-v2.crt"))" }
+                      private_key: { filename: "\(certs.path("ratings-v2.key"))" }
+                """,
+            chain: Self.tlsChain(certificate: certs.path("mongodb.crt"), privateKey: Self.quoted(inlineKey)),
+            cluster: """
+                    transport_socket:
+                      name: envoy.transport_sockets.tls
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        common_tls_context:
+                          tls_certificate_sds_secret_configs: [{ name: bytes-key }]
+                """,
+            connectTimeout: "1s"
+        )
         let logs = LogCapture()
         let configuration = try ServerConfiguration.load(yaml: yaml, fileName: "secure.yaml", registry: .bundled, logger: logs.logger)
         // As `relay --config-yaml`, which /server_info echoes (as Envoy does).
@@ -155,17 +143,7 @@ struct SecurityTests {
         var lines = key.split(separator: "\n").map(String.init)
         if !unknownField { lines[1] = String(lines[1].reversed()) }
         let written = Self.quoted(lines.joined(separator: "\n") + "\n") + (unknownField ? ", bogus: 1" : "")
-        let yaml = """
-            static_resources:
-            \(Self.tlsListener(certificate: certs.path("mongodb.crt"), privateKey: written))
-              clusters:
-              - name: backend
-                load_assignment:
-                  cluster_name: backend
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } }
-            """
+        let yaml = TestBootstrap.tcpProxy(backends: [1], chain: Self.tlsChain(certificate: certs.path("mongodb.crt"), privateKey: written))
         let logs = LogCapture()
         var message = "loaded"
         do {

@@ -7,29 +7,7 @@ import Testing
 @Suite(.enabled(if: bundledHas("envoy.filters.network.tcp_proxy")), .timeLimit(.minutes(1)))
 struct TCPProxyIntegrationTests {
     static func proxyYAML(backendPort: Int, proxyExtra: String = "") -> String {
-        """
-        static_resources:
-          listeners:
-          - name: front
-            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-            filter_chains:
-            - filters:
-              - name: envoy.filters.network.tcp_proxy
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                  stat_prefix: front
-                  cluster: backend
-        \(proxyExtra)
-          clusters:
-          - name: backend
-            connect_timeout: 5s
-            load_assignment:
-              cluster_name: backend
-              endpoints:
-              - lb_endpoints:
-                - endpoint:
-                    address: { socket_address: { address: 127.0.0.1, port_value: \(backendPort) } }
-        """
+        TestBootstrap.tcpProxy(backends: [backendPort], proxy: proxyExtra, connectTimeout: "5s")
     }
 
     @Test func sixtyFourMebibytesEachWayAreByteExact() async throws {

@@ -38,19 +38,10 @@ struct TLSOpenSSLInteropTests {
     @Test func sClientNegotiatesTheMeshALPNAndGetsItsLineEchoed() async throws {
         let certs = try await TestCertificates()
         let backend = try await EchoBackend.start(group: MultiThreadedEventLoopGroup.singleton)
-        let yaml = """
-            static_resources:
-              listeners:
-              - name: front
-                stat_prefix: front
-                address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                filter_chains:
-                - filters:
-            \(TLSYAML.tcpProxy("backend"))
-            \(TLSYAML.downstream(certs: certs, alpn: ["istio-peer-exchange", "h2", "http/1.1"]))
-              clusters:
-            \(TLSYAML.cluster("backend", port: backend.port))
-            """
+        let yaml = TLSYAML.front(
+            cluster: "backend", port: backend.port,
+            chain: TLSYAML.downstream(certs: certs, alpn: ["istio-peer-exchange", "h2", "http/1.1"])
+        )
         let relay = try await RunningRelay.start(yaml: yaml)
         let client = try OpenSSLTool([
             "s_client", "-connect", "127.0.0.1:\(relay.port("front"))", "-alpn", "istio-peer-exchange,h2",
@@ -87,18 +78,7 @@ struct TLSOpenSSLInteropTests {
         defer { server.stop() }
         let serverPort = try #require(try await server.acceptedPort(), "s_server output: \(server.output)")
         let upstream = TLSYAML.upstream(certs: certs, sni: "test.example", alpn: ["h2"], san: TLSYAML.mongodbSAN)
-        let yaml = """
-            static_resources:
-              listeners:
-              - name: front
-                stat_prefix: front
-                address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                filter_chains:
-                - filters:
-            \(TLSYAML.tcpProxy("sserver"))
-              clusters:
-            \(TLSYAML.cluster("sserver", port: serverPort, transportSocket: upstream))
-            """
+        let yaml = TLSYAML.front(cluster: "sserver", port: serverPort, transportSocket: upstream)
         let relay = try await RunningRelay.start(yaml: yaml)
         let reply = try await TestClient.exchange(
             port: relay.port("front"),

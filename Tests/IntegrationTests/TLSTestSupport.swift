@@ -246,6 +246,63 @@ enum TLSYAML {
                 "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector
         """
 
+    /// A bootstrap whose listener `front` (`stat_prefix: front`) has one chain, tcp_proxy to the
+    /// cluster `cluster` at 127.0.0.1:`port`; `chain` goes on the chain (e.g. `downstream(...)`)
+    /// and `transportSocket` on the cluster (e.g. `upstream(...)`).
+    static func front(cluster: String, port: Int, chain: String = "", transportSocket: String = "") -> String {
+        """
+        static_resources:
+          listeners:
+          - name: front
+            stat_prefix: front
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+            filter_chains:
+            - filters:
+        \(tcpProxy(cluster))
+        \(chain)
+          clusters:
+        \(Self.cluster(cluster, port: port, transportSocket: transportSocket))
+        """
+    }
+
+    /// A bootstrap whose listener `front` (`stat_prefix: front`, tls_inspector) terminates TLS
+    /// (server certificate mongodb, client certificate required with the ratings SAN) and
+    /// proxies to cluster `backend` at 127.0.0.1:`backendPort`.
+    static func terminatingFront(certs: TestCertificates, backendPort: Int) -> String {
+        """
+        static_resources:
+          listeners:
+          - name: front
+            stat_prefix: front
+            address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+        \(tlsInspector)
+            filter_chains:
+            - filter_chain_match: { transport_protocol: tls }
+              filters:
+        \(tcpProxy("backend"))
+        \(downstream(certs: certs, requireClientCertificate: true, san: ratingsSAN))
+          clusters:
+        \(cluster("backend", port: backendPort))
+        """
+    }
+
     static let ratingsSAN = "spiffe://cluster.local/ns/default/sa/bookinfo-ratings-v2"
     static let mongodbSAN = "spiffe://cluster.local/ns/default/sa/default"
+}
+
+extension RunningRelay {
+    /// Two relays in a row, outermost first: `outbound` takes plain TCP on `front` and
+    /// originates TLS (client certificate ratings-v2, SNI echo.test, mongodb SAN expected) to
+    /// `inbound`, which terminates it (`TLSYAML.terminatingFront`) and proxies to 127.0.0.1:`backendPort`.
+    static func startTLSPair(
+        certs: TestCertificates,
+        backendPort: Int
+    ) async throws -> (outbound: RunningRelay, inbound: RunningRelay) {
+        let inbound = try await RunningRelay.start(yaml: TLSYAML.terminatingFront(certs: certs, backendPort: backendPort))
+        let upstream = TLSYAML.upstream(certs: certs, sni: "echo.test", alpn: [], san: TLSYAML.mongodbSAN)
+        let outbound = try await RunningRelay.start(
+            yaml: TLSYAML.front(cluster: "backend", port: inbound.port("front"), transportSocket: upstream)
+        )
+        return (outbound, inbound)
+    }
 }
