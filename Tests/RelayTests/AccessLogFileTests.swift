@@ -29,12 +29,16 @@ struct AccessLogFileTests {
 
     @Test func theFlushIntervalWritesWithoutAnyoneFlushing() async throws {
         let directory = try TemporaryDirectory()
-        let file = try AccessLogFile(path: directory.path + "/a.log", flushInterval: .milliseconds(20))
+        let (timedFlushes, timedFlush) = AsyncStream<Void>.makeStream()
+        let file = try AccessLogFile(
+            path: directory.path + "/a.log",
+            flushInterval: .milliseconds(20),
+            onTimedFlush: { timedFlush.yield() }
+        )
         let start = ContinuousClock.now
         file.append("timed\n")
-        while directory.contents("a.log").isEmpty, ContinuousClock.now - start < .seconds(10) {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        var flushes = timedFlushes.makeAsyncIterator()
+        _ = await flushes.next()
         #expect(directory.contents("a.log") == "timed\n")
         #expect(ContinuousClock.now - start >= .milliseconds(20))
         withExtendedLifetime(file) {}

@@ -29,6 +29,8 @@ final class AccessLogFile: Sendable {
     /// The flush interval, or nil to follow ``AccessLogger/fileFlushInterval``.
     private let flushInterval: Duration?
     private let pending = Mutex(Pending())
+    /// Called on ``queue`` after each flush the interval timer made (tests await it).
+    private let onTimedFlush: (@Sendable () -> Void)?
 
     private struct Pending {
         var bytes: [UInt8] = []
@@ -39,7 +41,14 @@ final class AccessLogFile: Sendable {
     }
 
     /// Wraps an open descriptor.
-    init(descriptor: Int32, path: String?, ownsDescriptor: Bool, flushInterval: Duration? = nil) {
+    init(
+        descriptor: Int32,
+        path: String?,
+        ownsDescriptor: Bool,
+        flushInterval: Duration? = nil,
+        onTimedFlush: (@Sendable () -> Void)? = nil
+    ) {
+        self.onTimedFlush = onTimedFlush
         self.descriptor = Mutex(descriptor)
         self.path = path
         self.ownsDescriptor = ownsDescriptor
@@ -48,10 +57,14 @@ final class AccessLogFile: Sendable {
     }
 
     /// Opens `path` for appending (creating it).
-    convenience init(path: String, flushInterval: Duration? = nil) throws(AccessLogFileError) {
+    convenience init(
+        path: String,
+        flushInterval: Duration? = nil,
+        onTimedFlush: (@Sendable () -> Void)? = nil
+    ) throws(AccessLogFileError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AccessLogFileError(path: path, operation: "open", errno: errno) }
-        self.init(descriptor: fd, path: path, ownsDescriptor: true, flushInterval: flushInterval)
+        self.init(descriptor: fd, path: path, ownsDescriptor: true, flushInterval: flushInterval, onTimedFlush: onTimedFlush)
     }
 
     deinit {
@@ -90,6 +103,7 @@ final class AccessLogFile: Sendable {
                 guard let self else { return }
                 self.pending.withLock { $0.timerArmed = false }
                 self.writePending()
+                self.onTimedFlush?()
             }
         }
     }

@@ -30,12 +30,8 @@ final class ConnectionTracker: Sendable {
 
     /// Every channel still open, collected from each loop.
     func all() async -> [any Channel] {
-        var result: [any Channel] = []
-        for (_, set) in loops {
-            let channels = try? await set.eventLoop.submit { Array(set.value.channels.values) }.get()
-            result += channels ?? []
-        }
-        return result
+        guard let loop = loops.values.first?.eventLoop else { return [] }
+        return (try? await all(on: loop).get()) ?? []
     }
 
     /// Every channel still open, collected from each loop, delivered on `loop`; empty when a
