@@ -64,16 +64,21 @@ let package = Package(
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
 
+        // Linux system calls Swift's Glibc module does not export (epoll, eventfd, accept4).
+        .target(name: "CRelayIO", path: "Sources/CRelayIO"),
+
         // MARK: - Framework
         // The value types everything shares (protobuf Duration text, JSON string escaping, hex):
         // no NIO, no C.
         .target(name: "RelayValues", swiftSettings: swiftSettings),
         .target(name: "Relay", dependencies: ["RelayValues", nio, logging], swiftSettings: swiftSettings),
         .target(name: "RelayConfig", dependencies: ["RelayValues", "CLibYAML"], swiftSettings: swiftSettings),
+        // Relay's own edge-triggered event loops and sockets (the `native` I/O engine).
+        .target(name: "RelayIO", dependencies: ["CRelayIO", nio], swiftSettings: swiftSettings),
         .target(name: "RelayTestKit", dependencies: ["Relay", "RelayConfig", nio, nioEmbedded, logging], swiftSettings: swiftSettings),
         .target(
             name: "RelayServer",
-            dependencies: ["Relay", "RelayConfig", "RelayValues", nio, nioPosix, nioHTTP1, logging, serviceLifecycle],
+            dependencies: ["Relay", "RelayConfig", "RelayValues", "RelayIO", nio, nioPosix, nioHTTP1, logging, serviceLifecycle],
             swiftSettings: swiftSettings
         ),
 

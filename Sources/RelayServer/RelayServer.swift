@@ -4,6 +4,9 @@ import NIOHTTP1
 import NIOPosix
 import Relay
 import RelayConfig
+#if os(Linux)
+import RelayIO
+#endif
 import ServiceLifecycle
 import Synchronization
 
@@ -46,7 +49,7 @@ public final class RelayServer: Sendable {
     private let tracker: ConnectionTracker
 
     private struct RuntimeState {
-        var listenerChannels: [(name: String, channel: any Channel, inbound: Bool)] = []
+        var listenerSockets: [(name: String, socket: BoundListenerSocket, inbound: Bool)] = []
         var adminChannel: (any Channel)?
         var boundListeners: [(name: String, address: SocketAddress)] = []
         var dnsTasks: [Task<Void, Never>] = []
@@ -69,18 +72,20 @@ public final class RelayServer: Sendable {
     ///     (`/drain_listeners?graceful`, a graceful shutdown) keeps the listeners open before
     ///     closing them. Shutdown (``stop()``, SIGTERM) does not wait for it, as in Envoy.
     ///   - options: the other Envoy command-line options, for `/server_info`.
+    ///   - ioEngine: which event loops and sockets carry proxied traffic (see ``IOEngine``).
     ///   - logger: where the server logs.
     public convenience init(
         configuration: ServerConfiguration,
         concurrency: Int? = nil,
         drainTime: Duration = .seconds(600),
         options: CommandLineOptions = CommandLineOptions(),
+        ioEngine: IOEngine = .nio,
         logger: Logger = Logger(label: "relay")
     ) {
         let threads = max(1, concurrency ?? System.coreCount)
         self.init(
             configuration: configuration,
-            group: MultiThreadedEventLoopGroup(numberOfThreads: threads),
+            group: ioEngine.makeEventLoopGroup(threads: threads),
             ownsGroup: true,
             drainTime: drainTime,
             options: options,
@@ -175,7 +180,7 @@ public final class RelayServer: Sendable {
     }
 
     private func startComponents() async throws {
-        guard ServerBootstrap(validatingGroup: group) != nil else {
+        guard ServerBootstrap(validatingGroup: group) != nil || IOEngine.isNative(group) else {
             throw UnsupportedEventLoopGroupError(group: "\(type(of: group))")
         }
         for cluster in configuration.clusterManager.clusters.values {
@@ -197,20 +202,20 @@ public final class RelayServer: Sendable {
             runtime.withLock { $0.dnsTasks.append(task) }
         }
         for listener in configuration.listeners {
-            let channels: [any Channel]
+            let sockets: [BoundListenerSocket]
             do {
-                channels = try await bind(listener)
+                sockets = try await bind(listener)
             } catch {
                 throw BindError(listener: listener.name, address: listener.address, underlying: error)
             }
-            let address = channels.first?.localAddress ?? listener.address
+            let address = sockets.first?.localAddress ?? listener.address
             logger.info(
                 "listener started",
-                metadata: ["name": "\(listener.name)", "address": "\(address)", "workers": "\(channels.count)"]
+                metadata: ["name": "\(listener.name)", "address": "\(address)", "workers": "\(sockets.count)"]
             )
             runtime.withLock { state in
-                for channel in channels {
-                    state.listenerChannels.append((listener.name, channel, listener.trafficDirection == .inbound))
+                for socket in sockets {
+                    state.listenerSockets.append((listener.name, socket, listener.trafficDirection == .inbound))
                 }
                 state.boundListeners.append((listener.name, address))
             }
@@ -291,13 +296,7 @@ public final class RelayServer: Sendable {
 
     /// Calls `body` once no downstream connection is open.
     private func whenNoConnectionIsOpen(on loop: any EventLoop, _ body: @escaping @Sendable () -> Void) {
-        tracker.all(on: loop).whenSuccess { [weak self] open in
-            guard !open.isEmpty, self != nil else { return body() }
-            EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).whenComplete { [weak self] _ in
-                guard let self else { return body() }
-                self.whenNoConnectionIsOpen(on: loop, body)
-            }
-        }
+        tracker.whenAllClosed(on: loop).whenComplete { _ in body() }
     }
 
     /// Asks a running server to stop at once, without a drain (Envoy's shutdown, as on
@@ -336,19 +335,19 @@ public final class RelayServer: Sendable {
                 for sweep in state.outlierSweeps { sweep.cancel() }
                 state.outlierSweeps.removeAll()
                 state.stopped = true
-                state.listenerChannels.removeAll()
+                state.listenerSockets.removeAll()
                 state.adminChannel = nil
                 state.dnsTasks.removeAll()
                 state.drainSequence = nil
                 state.gracefulShutdown = nil
             }
-            return (state.listenerChannels, state.adminChannel, state.dnsTasks + [state.drainSequence].compactMap { $0 }, state.stopped)
+            return (state.listenerSockets, state.adminChannel, state.dnsTasks + [state.drainSequence].compactMap { $0 }, state.stopped)
         }
         guard !alreadyStopped else { return }
         state.set(.draining)
         for task in tasks { task.cancel() }
-        for listener in listeners { try? await listener.channel.close() }
-        for channel in await tracker.all() { try? await channel.close() }
+        for listener in listeners { await listener.socket.close() }
+        await tracker.closeAll()
         try? await admin?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
         try? await adminGroup.shutdownGracefully()
@@ -378,10 +377,10 @@ public final class RelayServer: Sendable {
     }
 
     private func closeListeners(inboundOnly: Bool) {
-        let channels = runtime.withLock { state in
-            state.listenerChannels.filter { !inboundOnly || $0.inbound }.map(\.channel)
+        let sockets = runtime.withLock { state in
+            state.listenerSockets.filter { !inboundOnly || $0.inbound }.map(\.socket)
         }
-        for channel in channels { channel.close(promise: nil) }
+        for socket in sockets { socket.closeSoon() }
     }
 
     /// Reopens every file access log (Envoy does this on SIGUSR1, after logrotate renamed the
@@ -396,20 +395,29 @@ public final class RelayServer: Sendable {
     /// kernel spreads accepted connections over the loops, and each connection lives on the
     /// loop that accepted it, with no cross-thread hand-off. With port 0 the first socket
     /// picks the port and the others join it. If one bind fails, the others are closed.
-    private func bind(_ listener: ListenerRuntime) async throws -> [any Channel] {
+    private func bind(_ listener: ListenerRuntime) async throws -> [BoundListenerSocket] {
         var address = listener.address
-        var channels: [any Channel] = []
+        var sockets: [BoundListenerSocket] = []
         do {
             for loop in group.makeIterator() {
-                let channel = try await bind(listener, on: loop, to: address)
-                if channels.isEmpty, let bound = channel.localAddress { address = bound }
-                channels.append(channel)
+                let socket: BoundListenerSocket
+                #if os(Linux)
+                if let native = loop as? NativeEventLoop {
+                    socket = try await bindNative(listener, on: native, to: address)
+                } else {
+                    socket = .channel(try await bind(listener, on: loop, to: address))
+                }
+                #else
+                socket = .channel(try await bind(listener, on: loop, to: address))
+                #endif
+                if sockets.isEmpty, let bound = socket.localAddress { address = bound }
+                sockets.append(socket)
             }
         } catch {
-            for channel in channels { try? await channel.close() }
+            for socket in sockets { await socket.close() }
             throw error
         }
-        return channels
+        return sockets
     }
 
     private func bind(_ listener: ListenerRuntime, on loop: any EventLoop, to address: SocketAddress) async throws
@@ -464,14 +472,74 @@ public final class RelayServer: Sendable {
         return channel
     }
 
+    #if os(Linux)
+    /// The `native` engine's listening socket for `listener` on `loop` (one per loop, sharing
+    /// the port with `SO_REUSEPORT`, as on NIO). Accepted sockets get `TCP_NODELAY` from the
+    /// listening socket, their peer address from `accept4` and, when the listener is bound to a
+    /// specific address, their local address from the listener (no `getsockname`).
+    private func bindNative(_ listener: ListenerRuntime, on loop: NativeEventLoop, to address: SocketAddress) async throws
+        -> BoundListenerSocket
+    {
+        let tracker = self.tracker
+        let logger = self.logger
+        let raw = { (option: SocketOptionConfig) in RawSocketOption(level: option.level, name: option.name, value: option.intValue) }
+        let prebind = listener.socketOptions.filter { $0.state == .prebind }.map(raw)
+        let postbind = listener.socketOptions.filter { $0.state != .prebind }.map(raw)
+        let configuration = {
+            var configuration = StreamSocket.Configuration()
+            let limit = listener.bufferLimit
+            configuration.highWatermark = limit > 0 ? limit : 0
+            configuration.lowWatermark = limit > 0 ? limit / 2 : 0
+            return configuration
+        }()
+        return try await loop.submit { () throws -> BoundListenerSocket in
+            var accounting = AcceptErrorAccounting(stats: listener.stats, listenerName: listener.name)
+            var acceptedLocalAddress: SocketAddress?
+            let socket = try ListeningSocket(
+                address: address,
+                backlog: listener.backlog,
+                reusePort: true,
+                options: prebind + [.tcpNoDelay],
+                on: loop,
+                onAccept: { descriptor, peer in
+                    let stream: StreamSocket
+                    do {
+                        stream = try StreamSocket.adopt(accepted: descriptor, remoteAddress: peer, on: loop, configuration: configuration)
+                    } catch {
+                        logger.warning("listener \(listener.name): cannot register an accepted socket: \(error)")
+                        return
+                    }
+                    let handler = listener.makeNativeHandler(for: stream, localAddress: acceptedLocalAddress)
+                    stream.setDelegate(handler)
+                    tracker.add(handler)
+                    handler.start()
+                },
+                onAcceptError: { code in
+                    if let message = accounting.record(errno: code, at: .now()) { logger.warning("\(message)") }
+                }
+            )
+            for option in postbind { try socket.apply(option) }
+            let bound = socket.localAddress
+            let wildcard = bound.ipAddress == "0.0.0.0" || bound.ipAddress == "::"
+            acceptedLocalAddress = wildcard ? nil : bound
+            return .native(NIOLoopBound(socket, eventLoop: loop), address: bound)
+        }.get()
+    }
+    #endif
+
     /// Receive buffers for proxied sockets. NIO keeps each channel's last receive buffer for
     /// reuse, so an idle connection holds one per socket: start small (512 bytes instead of NIO's
     /// 2 KiB) and let the adaptive allocator grow it for bulk transfers as before (up to 64 KiB).
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
 
-    /// The listening sockets of listener `name`, one per event loop (for tests).
+    /// The listening sockets of listener `name`, one per event loop (for tests; NIO engine).
     package func listenerChannels(named name: String) -> [any Channel] {
-        runtime.withLock { state in state.listenerChannels.filter { $0.name == name }.map(\.channel) }
+        runtime.withLock { state in
+            state.listenerSockets.filter { $0.name == name }.compactMap {
+                if case .channel(let channel) = $0.socket { return channel }
+                return nil
+            }
+        }
     }
 
     private func bindAdmin(_ address: SocketAddress) async throws -> any Channel {

@@ -63,6 +63,12 @@ struct RelayCommand: AsyncParsableCommand {
     )
     var drainTimeSeconds: UInt32 = 600
 
+    @Option(
+        name: .customLong("io-engine"),
+        help: "nio (default) or native: Relay's own edge-triggered event loops for proxied sockets. Default from RELAY_IO_ENGINE."
+    )
+    var ioEngine: String?
+
     @Option(name: .customLong("drain-strategy"), help: "gradual (default) or immediate.")
     var drainStrategy: String = "gradual"
 
@@ -172,11 +178,17 @@ struct RelayCommand: AsyncParsableCommand {
             print("OK")
             return
         }
+        let engineName = ioEngine ?? getenv("RELAY_IO_ENGINE").map { String(cString: $0) } ?? IOEngine.nio.rawValue
+        guard let engine = IOEngine(rawValue: engineName) else {
+            FileHandleStderr.write("error: --io-engine must be one of \(IOEngine.allCases.map(\.rawValue).joined(separator: ", ")), not '\(engineName)'\n")
+            throw ExitCode(1)
+        }
         let server = RelayServer(
             configuration: configuration,
             concurrency: concurrency,
             drainTime: .seconds(drainTimeSeconds),
             options: options,
+            ioEngine: engine,
             logger: logger
         )
         let signals = SignalWatcher(signals: ProcessSignals.handled) { signal in

@@ -25,7 +25,7 @@ import Relay
 /// covers an upstream channel that closed without ever becoming active).
 ///
 /// - Note: Confined to its channel's event loop.
-final class ConnectionChannelHandler: ChannelDuplexHandler {
+final class ConnectionChannelHandler: ChannelDuplexHandler, DownstreamSocketHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = Never
     typealias OutboundIn = Never

@@ -2,6 +2,9 @@ import Logging
 import NIOCore
 import Relay
 import RelayConfig
+#if os(Linux)
+import RelayIO
+#endif
 
 /// One listener, prepared at config load: its listener filters, filter chains and matcher.
 /// Shared by every event loop; per-socket work happens in ``ListenerFilterPhase`` and the
@@ -70,16 +73,31 @@ final class ListenerRuntime: Sendable {
     func makeHandler(for channel: any Channel) -> ConnectionChannelHandler {
         let socket = AcceptedSocket(localAddress: channel.localAddress, remoteAddress: channel.remoteAddress)
         let phase = ListenerFilterPhase(listener: self, socket: socket, dispatcher: Dispatcher(eventLoop: channel.eventLoop))
-        let stats = self.stats
-        let accessLoggers = self.accessLoggers
-        return ConnectionChannelHandler(accepting: phase, logger: logger) { connection in
-            guard let connection else { return }
-            for logger in accessLoggers { logger.log(connection) }
-            stats.connectionsActive.decrement()
-            stats.connectionsDestroyed.increment()
-            let elapsed = connection.dispatcher.now - connection.streamInfo.startTime
-            stats.connectionLengthMs.record(Double(elapsed.nanoseconds) / 1_000_000)
+        return ConnectionChannelHandler(accepting: phase, logger: logger) { [self] connection in
+            connectionEnded(connection)
         }
+    }
+
+    #if os(Linux)
+    /// The handler for a socket accepted by the `native` engine; `localAddress` is the
+    /// listener's own address when it is bound to a specific one (no `getsockname` needed).
+    func makeNativeHandler(for socket: StreamSocket, localAddress: SocketAddress?) -> NativeConnectionHandler {
+        let accepted = AcceptedSocket(localAddress: localAddress ?? socket.localAddress(), remoteAddress: socket.remoteAddress)
+        let phase = ListenerFilterPhase(listener: self, socket: accepted, dispatcher: Dispatcher(eventLoop: socket.loop))
+        return NativeConnectionHandler(accepted: socket, phase: phase, logger: logger) { [self] connection in
+            connectionEnded(connection)
+        }
+    }
+    #endif
+
+    /// A downstream connection's end: access logs and the listener's connection stats.
+    private func connectionEnded(_ connection: NetworkConnection?) {
+        guard let connection else { return }
+        for logger in accessLoggers { logger.log(connection) }
+        stats.connectionsActive.decrement()
+        stats.connectionsDestroyed.increment()
+        let elapsed = connection.dispatcher.now - connection.streamInfo.startTime
+        stats.connectionLengthMs.record(Double(elapsed.nanoseconds) / 1_000_000)
     }
 
     /// Picks the filter chain for `socket`, or nil.
@@ -105,7 +123,7 @@ final class ListenerRuntime: Sendable {
     func createConnection(
         for socket: AcceptedSocket,
         filterState: FilterState,
-        handler: ConnectionChannelHandler,
+        handler: any DownstreamSocketHandler,
         held: ByteBuffer?,
         sawEOF: Bool
     ) {

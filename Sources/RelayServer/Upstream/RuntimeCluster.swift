@@ -7,6 +7,9 @@ import Glibc
 import NIOPosix
 import Relay
 import RelayConfig
+#if os(Linux)
+import RelayIO
+#endif
 import Synchronization
 
 /// A configured cluster at run time: hosts, load balancer, circuit breaker, upstream
@@ -82,6 +85,23 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
 
     /// This cluster's upstream bootstrap for `loop` (made once per loop; it holds the loop, so
     /// the identifier cannot be reused while cached).
+    #if os(Linux)
+    /// Upstream socket options for the `native` engine: `TCP_NODELAY`, then the cluster's own.
+    var nativeSocketOptions: [RawSocketOption] {
+        [.tcpNoDelay] + socketOptions.map { RawSocketOption(level: $0.level, name: $0.name, value: $0.intValue) }
+    }
+
+    /// Upstream socket settings for the `native` engine: the per-connection buffer limit as the
+    /// pending-write watermarks (high = limit, low = limit / 2), as on NIO channels.
+    var nativeSocketConfiguration: StreamSocket.Configuration {
+        var configuration = StreamSocket.Configuration()
+        let limit = info.perConnectionBufferLimit
+        configuration.highWatermark = limit > 0 ? limit : 0
+        configuration.lowWatermark = limit > 0 ? limit / 2 : 0
+        return configuration
+    }
+    #endif
+
     func upstreamBootstrap(on loop: any EventLoop) -> UpstreamBootstrap {
         let id = ObjectIdentifier(loop)
         return bootstraps.withLock { cache in

@@ -1,7 +1,11 @@
+import Logging
 import NIOCore
 import NIOPosix
 import Relay
 import RelayConfig
+#if os(Linux)
+import RelayIO
+#endif
 
 /// One upstream connection on the downstream connection's event loop, from connect to close:
 /// TCP connect with the cluster's `connect_timeout` (covering the TLS handshake too), the
@@ -31,6 +35,10 @@ final class UpstreamConnector: UpstreamConnectHandle {
     private let downstream: NetworkConnection
     private var callbacks: (any UpstreamConnectCallbacks)?
     private var channel: (any Channel)?
+    #if os(Linux)
+    /// The `native` engine's socket glue, held while connecting (to cancel it).
+    private var nativeHandler: NativeConnectionHandler?
+    #endif
     private var timer: DispatcherTimer?
     private var startTime: NIODeadline
     private var state = State.connecting
@@ -53,6 +61,12 @@ final class UpstreamConnector: UpstreamConnectHandle {
         host.stats.connectionsActive.increment()
         let dispatcher = downstream.dispatcher
         let loop = dispatcher.eventLoop
+        #if os(Linux)
+        if let native = loop as? NativeEventLoop {
+            startNative(on: native)
+            return
+        }
+        #endif
         // NIO's own connect timeout covers plain TCP; with TLS the handshake must fit in the
         // same budget, which this timer enforces.
         if cluster.transportSocketFactory != nil {
@@ -85,10 +99,54 @@ final class UpstreamConnector: UpstreamConnectHandle {
             logger: cluster.logger,
             onClose: { [self] connection in closed(connection) }
         )
+        let (connection, transportSocket) = makeConnection(transport: handler)
+        handler.adopt(connection: connection, transportSocket: transportSocket)
+        installUpstreamFilters(on: connection)
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+
+    #if os(Linux)
+    /// The `native` engine: a RelayIO socket connects with the cluster's options; one timer
+    /// covers the TCP connect and the TLS handshake (`connect_timeout`).
+    private func startNative(on loop: NativeEventLoop) {
+        timer = downstream.dispatcher.schedule(after: cluster.info.connectTimeout) { [weak self] in
+            guard let self else { return }
+            self.timer = nil
+            self.fail(.timeout)
+        }
+        let handler = NativeConnectionHandler(
+            on: loop,
+            upstreamReady: { [self] connection in ready(connection) },
+            failed: { [self] _ in fail(.handshakeFailure) },
+            connectFailed: { [self] _ in fail(.connectFailure) },
+            logger: cluster.logger,
+            onClose: { [self] connection in closed(connection) }
+        )
+        nativeHandler = handler
+        let (connection, transportSocket) = makeConnection(transport: handler)
+        handler.adopt(connection: connection, transportSocket: transportSocket)
+        installUpstreamFilters(on: connection)
+        do {
+            try handler.connect(
+                to: host.address,
+                options: cluster.nativeSocketOptions,
+                configuration: cluster.nativeSocketConfiguration
+            )
+        } catch {
+            // Refused before any I/O (no route, no descriptors): reported on the next turn, as
+            // a failed connect always is, never from inside the caller's connect request.
+            cluster.logger.debug("upstream connect failed", metadata: ["error": "\(error)", "host": "\(host.address)"])
+            downstream.dispatcher.post { [self] in fail(.connectFailure) }
+        }
+    }
+    #endif
+
+    /// The upstream connection over `transport`, with the cluster's transport socket.
+    private func makeConnection(transport: any ConnectionTransport) -> (NetworkConnection, (any TransportSocket)?) {
         let streamInfo = StreamInfo(startTime: downstream.dispatcher.now)
         let connection = NetworkConnection(
             id: NetworkConnection.nextID(),
-            transport: handler,
+            transport: transport,
             dispatcher: downstream.dispatcher,
             streamInfo: streamInfo,
             isUpstream: true,
@@ -103,13 +161,14 @@ final class UpstreamConnector: UpstreamConnectHandle {
             applicationProtocolsOverride: downstream.filterState[.upstreamApplicationProtocols],
             hostname: host.hostname.isEmpty ? nil : host.hostname
         )
-        let transportSocket = cluster.transportSocketFactory?.makeTransportSocket(options: options)
-        handler.adopt(connection: connection, transportSocket: transportSocket)
+        return (connection, cluster.transportSocketFactory?.makeTransportSocket(options: options))
+    }
+
+    private func installUpstreamFilters(on connection: NetworkConnection) {
         var builder = FilterChainBuilder(connection: connection)
         for filter in cluster.upstreamFilters {
             filter.install(into: &builder)
         }
-        try channel.pipeline.syncOperations.addHandler(handler)
     }
 
     private func ready(_ connection: NetworkConnection) {
@@ -126,6 +185,12 @@ final class UpstreamConnector: UpstreamConnectHandle {
         cluster.info.stats.upstreamConnectMs.record(Double(elapsed.nanoseconds) / 1_000_000)
         connection.localAddress = channel?.localAddress
         channel = nil
+        #if os(Linux)
+        if let nativeHandler {
+            connection.localAddress = nativeHandler.localAddress
+            self.nativeHandler = nil
+        }
+        #endif
         startTime = downstream.dispatcher.now
         callbacks.upstreamReady(connection, host: host)
     }
@@ -153,6 +218,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
         self.callbacks = nil
         channel?.close(promise: nil)
         channel = nil
+        closeNativeHandler()
         callbacks?.upstreamFailed(reason, host: host)
     }
 
@@ -171,8 +237,10 @@ final class UpstreamConnector: UpstreamConnectHandle {
             stats.upstreamLengthMs.record(Double(elapsed.nanoseconds) / 1_000_000)
             destroyed(locally: connection?.closeEvent == .localClose)
             channel = nil
+            closeNativeHandler()
         case .destroyed:
             channel = nil
+            closeNativeHandler()
         }
     }
 
@@ -200,6 +268,16 @@ final class UpstreamConnector: UpstreamConnectHandle {
         destroyed(locally: true)
         channel?.close(promise: nil)
         channel = nil
+        closeNativeHandler()
+    }
+
+    /// Closes the `native` engine's socket of an attempt that is given up.
+    private func closeNativeHandler() {
+        #if os(Linux)
+        let handler = nativeHandler
+        nativeHandler = nil
+        handler?.close(.immediately)
+        #endif
     }
 }
 

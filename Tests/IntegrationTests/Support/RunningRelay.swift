@@ -1,8 +1,15 @@
+import Foundation
 import BundledFilters
 import Logging
 import NIOCore
 import Relay
 import RelayServer
+
+/// The I/O engine integration tests run their servers on: `RELAY_IO_ENGINE` (`nio` or
+/// `native`), NIO when unset, so the whole suite can be run against either engine.
+enum TestEngine {
+    static let current: IOEngine = ProcessInfo.processInfo.environment["RELAY_IO_ENGINE"].flatMap(IOEngine.init(rawValue:)) ?? .nio
+}
 
 /// A Relay server started from YAML text for one test, on one event loop.
 final class RunningRelay: Sendable {
@@ -17,7 +24,13 @@ final class RunningRelay: Sendable {
         var logger = Logger(label: "relay-test")
         logger.logLevel = .critical
         let configuration = try ServerConfiguration.load(yaml: yaml, fileName: "test.yaml", registry: registry, logger: logger)
-        let server = RelayServer(configuration: configuration, concurrency: concurrency, drainTime: .seconds(1), logger: logger)
+        let server = RelayServer(
+            configuration: configuration,
+            concurrency: concurrency,
+            drainTime: .seconds(1),
+            ioEngine: TestEngine.current,
+            logger: logger
+        )
         try await server.start()
         return RunningRelay(server: server)
     }
