@@ -70,6 +70,16 @@ package final class ListeningSocket: IOEventHandler {
         try option.apply(to: descriptor)
     }
 
+    /// Reads an integer option of the listening socket.
+    package func option(level: Int32, name: Int32) throws -> Int32 {
+        var value: CInt = 0
+        var length = socklen_t(MemoryLayout<CInt>.size)
+        guard getsockopt(descriptor, level, name, &value, &length) == 0 else {
+            throw SocketError(operation: "getsockopt(\(level), \(name))", errno: errno)
+        }
+        return value
+    }
+
     /// Stops listening and closes the socket.
     package func close() {
         guard open else { return }

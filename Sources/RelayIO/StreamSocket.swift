@@ -216,7 +216,19 @@ package final class StreamSocket: IOEventHandler {
                 flushPending()
                 guard state == .open else { return }
             }
-            if events & (EpollEvents.input | EpollEvents.peerHangup | EpollEvents.hangup | EpollEvents.error) != 0 {
+            if events & EpollEvents.error != 0 {
+                // A reset or another socket error: as NIO does, deliver what the kernel still
+                // holds even while reading is paused (the connection buffers it), then close
+                // with the error, so a dead peer is noticed at once.
+                readReady = true
+                peerHungUp = true
+                readAvailable(ignoringPause: true)
+                if state == .open {
+                    closeNow(error: SocketError(operation: "read", errno: pendingError() ?? ECONNRESET))
+                }
+                return
+            }
+            if events & (EpollEvents.input | EpollEvents.peerHangup | EpollEvents.hangup) != 0 {
                 markReadable(events)
             }
         }
@@ -255,10 +267,10 @@ package final class StreamSocket: IOEventHandler {
 
     /// Reads until the kernel has no more (a short read, unless the peer hung up), EOF, or a
     /// per-turn budget; then the rest waits for the next loop turn.
-    private func readAvailable() {
+    private func readAvailable(ignoringPause: Bool = false) {
         var reads = 0
-        while readReady, readEnabled, state == .open, !inputClosed {
-            if reads == 16 {
+        while readReady, readEnabled || ignoringPause, state == .open, !inputClosed {
+            if reads == 16 && !ignoringPause {
                 scheduleRead()
                 return
             }

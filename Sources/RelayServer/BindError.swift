@@ -1,4 +1,7 @@
 import NIOCore
+#if os(Linux)
+import RelayIO
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -21,6 +24,8 @@ public struct BindError: Error, CustomStringConvertible, Sendable {
         self.address = Self.render(address)
         if let io = underlying as? IOError {
             reason = String(cString: strerror(io.errnoCode))
+        } else if let socketError = underlying as? SocketError {
+            reason = String(cString: strerror(socketError.code))
         } else {
             reason = "\(underlying)"
         }

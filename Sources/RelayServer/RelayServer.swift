@@ -532,6 +532,14 @@ public final class RelayServer: Sendable {
     /// 2 KiB) and let the adaptive allocator grow it for bulk transfers as before (up to 64 KiB).
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)
 
+    /// An integer socket option of listener `name`'s first listening socket, or nil when there
+    /// is no such listener (for tests; either engine).
+    package func listenerSocketOption(named name: String, level: Int32, option: Int32) async throws -> Int32? {
+        let socket = runtime.withLock { state in state.listenerSockets.first { $0.name == name }?.socket }
+        guard let socket else { return nil }
+        return try await socket.option(level: level, name: option)
+    }
+
     /// The listening sockets of listener `name`, one per event loop (for tests; NIO engine).
     package func listenerChannels(named name: String) -> [any Channel] {
         runtime.withLock { state in

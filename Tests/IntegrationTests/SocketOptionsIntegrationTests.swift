@@ -19,12 +19,6 @@ struct SocketOptionsIntegrationTests {
         TestBootstrap.tcpProxy(backend: backend, top: top, listener: listenerExtra, cluster: clusterExtra)
     }
 
-    private func option(_ channel: any Channel, level: Int32, name: Int32) async throws -> Int {
-        try await channel.getOption(
-            ChannelOptions.Types.SocketOption(level: .init(rawValue: level), name: .init(rawValue: name))
-        ).get()
-    }
-
     @Test("listener socket_options (each state), tcp_keepalive and tcp_backlog_size reach the listening socket")
     func listenerOptions() async throws {
         let relay = try await RunningRelay.start(yaml: Self.yaml(backend: 1, listenerExtra: """
@@ -34,14 +28,14 @@ struct SocketOptionsIntegrationTests {
                 - { description: rcvbuf, level: 1, name: 8, int_value: 65536 }
                 - { description: sndbuf, level: 1, name: 7, int_value: 131072, state: STATE_LISTENING }
             """))
-        let channel = try #require(relay.server.listenerChannels(named: "front").first)
-        #expect(try await option(channel, level: SOL_SOCKET, name: SO_KEEPALIVE) == 1)
-        #expect(try await option(channel, level: Int32(IPPROTO_TCP), name: TCP_KEEPIDLE) == 123)
-        #expect(try await option(channel, level: Int32(IPPROTO_TCP), name: TCP_KEEPINTVL) == 7)
-        #expect(try await option(channel, level: Int32(IPPROTO_TCP), name: TCP_KEEPCNT) == 4)
+        let option = { (level: Int32, name: Int32) in try await relay.server.listenerSocketOption(named: "front", level: level, option: name) }
+        #expect(try await option(SOL_SOCKET, SO_KEEPALIVE) == 1)
+        #expect(try await option(Int32(IPPROTO_TCP), TCP_KEEPIDLE) == 123)
+        #expect(try await option(Int32(IPPROTO_TCP), TCP_KEEPINTVL) == 7)
+        #expect(try await option(Int32(IPPROTO_TCP), TCP_KEEPCNT) == 4)
         // The kernel doubles SO_RCVBUF/SO_SNDBUF for bookkeeping.
-        #expect(try await option(channel, level: SOL_SOCKET, name: SO_RCVBUF) == 131072)
-        #expect(try await option(channel, level: SOL_SOCKET, name: SO_SNDBUF) == 262144)
+        #expect(try await option(SOL_SOCKET, SO_RCVBUF) == 131072)
+        #expect(try await option(SOL_SOCKET, SO_SNDBUF) == 262144)
         await relay.stop()
     }
 
@@ -51,8 +45,7 @@ struct SocketOptionsIntegrationTests {
         let yaml = Self.yaml(backend: 1).replacingOccurrences(of: "address: 127.0.0.1, port_value: 0", with: "address: 192.0.2.1, port_value: 0")
         await #expect(throws: (any Error).self) { try await RunningRelay.start(yaml: yaml).stop() }
         let relay = try await RunningRelay.start(yaml: yaml.replacingOccurrences(of: "    filter_chains:", with: "    freebind: true\n    filter_chains:"))
-        let channel = try #require(relay.server.listenerChannels(named: "front").first)
-        #expect(try await option(channel, level: 0, name: 15) == 1)  // IPPROTO_IP, IP_FREEBIND
+        #expect(try await relay.server.listenerSocketOption(named: "front", level: 0, option: 15) == 1)  // IPPROTO_IP, IP_FREEBIND
         await relay.stop()
     }
 

@@ -23,6 +23,22 @@ enum BoundListenerSocket: Sendable {
         }
     }
 
+    /// An integer option of the listening socket (for tests).
+    func option(level: Int32, name: Int32) async throws -> Int32 {
+        switch self {
+        case .channel(let channel):
+            let option = ChannelOptions.Types.SocketOption(
+                level: NIOBSDSocket.OptionLevel(rawValue: level),
+                name: NIOBSDSocket.Option(rawValue: name)
+            )
+            return Int32(truncatingIfNeeded: try await channel.getOption(option).get())
+        #if os(Linux)
+        case .native(let socket, _):
+            return try await socket.eventLoop.submit { try socket.value.option(level: level, name: name) }.get()
+        #endif
+        }
+    }
+
     /// Stops listening; returns once the socket is closed.
     func close() async {
         switch self {
