@@ -186,6 +186,7 @@ let package = Package(
         // MARK: - Tests
         // Child processes for test helpers (posix_spawn; see ChildProcess.swift).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "RelayIOTests", dependencies: ["RelayIO", nio], swiftSettings: swiftSettings),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "RelayTestKit", nio, logging], swiftSettings: swiftSettings),
         .testTarget(
             name: "RelayConfigTests",
