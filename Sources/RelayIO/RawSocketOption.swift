@@ -3,23 +3,23 @@ import CRelayIO
 import Glibc
 
 /// An integer socket option by level and name (`SOL_SOCKET`/`SO_KEEPALIVE`, `IPPROTO_TCP`/`TCP_NODELAY`, …).
-public struct RawSocketOption: Sendable, Hashable {
+package struct RawSocketOption: Sendable, Hashable {
     /// The protocol level.
-    public var level: Int32
+    package var level: Int32
     /// The option name at that level.
-    public var name: Int32
+    package var name: Int32
     /// The value.
-    public var value: Int32
+    package var value: Int32
 
     /// Creates an option.
-    public init(level: Int32, name: Int32, value: Int32) {
+    package init(level: Int32, name: Int32, value: Int32) {
         self.level = level
         self.name = name
         self.value = value
     }
 
     /// `TCP_NODELAY` on.
-    public static let tcpNoDelay = RawSocketOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
+    package static let tcpNoDelay = RawSocketOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
 
     func apply(to descriptor: CInt) throws {
         var value = self.value

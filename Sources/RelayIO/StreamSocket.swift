@@ -57,7 +57,7 @@ package final class StreamSocket: IOEventHandler {
     private let allocator = ByteBufferAllocator()
 
     // Writing.
-    private var pending = CircularBuffer<ByteBuffer>(initialCapacity: 4)
+    private var pending = CircularBuffer<ByteBuffer>(initialCapacity: 2)
     private var pendingBytes = 0
     private var writeBlocked = false
     private var outputShutdownRequested = false
@@ -323,6 +323,25 @@ package final class StreamSocket: IOEventHandler {
     /// Queues `data` and writes what the kernel takes now.
     package func write(_ data: ByteBuffer) {
         guard state != .closed, !outputShutdownRequested, !closeAfterFlush, data.readableBytes > 0 else { return }
+        var data = data
+        if state == .open, !writeBlocked, pending.isEmpty {
+            // The common case: nothing queued, so the bytes go straight to the kernel and only
+            // what it does not take is queued.
+            var code: CInt = 0
+            let written = data.withUnsafeReadableBytes { bytes in
+                let result = send(descriptor, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL))
+                if result < 0 { code = errno }
+                return result
+            }
+            if written == data.readableBytes { return }
+            if written > 0 {
+                data.moveReaderIndex(forwardBy: written)
+            } else if code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
+                closeNow(error: SocketError(operation: "write", errno: code))
+                return
+            }
+            if code == EAGAIN || code == EWOULDBLOCK { writeBlocked = true }
+        }
         pending.append(data)
         pendingBytes += data.readableBytes
         if state == .open, !writeBlocked {
