@@ -79,7 +79,7 @@ public final class RelayServer: Sendable {
         concurrency: Int? = nil,
         drainTime: Duration = .seconds(600),
         options: CommandLineOptions = CommandLineOptions(),
-        ioEngine: IOEngine = .nio,
+        ioEngine: IOEngine = .default,
         logger: Logger = Logger(label: "relay")
     ) {
         let threads = max(1, concurrency ?? System.coreCount)

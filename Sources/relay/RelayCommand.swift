@@ -65,7 +65,7 @@ struct RelayCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("io-engine"),
-        help: "nio (default) or native: Relay's own edge-triggered event loops for proxied sockets. Default from RELAY_IO_ENGINE."
+        help: "native (default on Linux: Relay's own edge-triggered event loops) or nio (SwiftNIO's). Default from RELAY_IO_ENGINE."
     )
     var ioEngine: String?
 
@@ -178,7 +178,7 @@ struct RelayCommand: AsyncParsableCommand {
             print("OK")
             return
         }
-        let engineName = ioEngine ?? getenv("RELAY_IO_ENGINE").map { String(cString: $0) } ?? IOEngine.nio.rawValue
+        let engineName = ioEngine ?? getenv("RELAY_IO_ENGINE").map { String(cString: $0) } ?? IOEngine.default.rawValue
         guard let engine = IOEngine(rawValue: engineName) else {
             FileHandleStderr.write("error: --io-engine must be one of \(IOEngine.allCases.map(\.rawValue).joined(separator: ", ")), not '\(engineName)'\n")
             throw ExitCode(1)

@@ -6,9 +6,10 @@ import Relay
 import RelayServer
 
 /// The I/O engine integration tests run their servers on: `RELAY_IO_ENGINE` (`nio` or
-/// `native`), NIO when unset, so the whole suite can be run against either engine.
+/// `native`), the default engine when unset, so the whole suite runs against either engine
+/// (`.ci/run` runs the integration suites on both).
 enum TestEngine {
-    static let current: IOEngine = ProcessInfo.processInfo.environment["RELAY_IO_ENGINE"].flatMap(IOEngine.init(rawValue:)) ?? .nio
+    static let current: IOEngine = ProcessInfo.processInfo.environment["RELAY_IO_ENGINE"].flatMap(IOEngine.init(rawValue:)) ?? .default
 }
 
 /// A Relay server started from YAML text for one test, on one event loop.
