@@ -9,6 +9,7 @@
 //   IstioPeer ← Filters/MetadataExchange (+ SwiftProtobuf), Filters/TCPStats
 //   every filter ← Filters/BundledFilters
 //   Relay + RelayConfig ← RelayTestKit, RelayServer (+ NIOPosix, NIOHTTP1)
+//   RelayIO (+ NIOCore, CRelayIO) ← RelayServer   the native I/O engine: event loops, sockets
 //   RelayServer + BundledFilters ← relay, ExampleProxy
 // Filters never import each other, except the two Istio filters sharing IstioPeer (not a filter).
 import PackageDescription
@@ -34,6 +35,7 @@ let package = Package(
         .library(name: "RelayValues", targets: ["RelayValues"]),
         .library(name: "RelayConfig", targets: ["RelayConfig"]),
         .library(name: "RelayServer", targets: ["RelayServer"]),
+        .library(name: "RelayIO", targets: ["RelayIO"]),
         .library(name: "RelayTestKit", targets: ["RelayTestKit"]),
         .library(name: "BundledFilters", targets: ["BundledFilters"]),
         .library(name: "TCPProxy", targets: ["TCPProxy"]),

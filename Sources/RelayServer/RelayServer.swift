@@ -100,10 +100,11 @@ public final class RelayServer: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: listeners, clusters and admin, prepared by ``ServerConfiguration/load(path:configYAML:nodeOverrides:registry:logger:)``.
-    ///   - eventLoopGroup: the worker loops; a NIOPosix group (`MultiThreadedEventLoopGroup`),
-    ///     since listeners and upstream connections are POSIX sockets. ``start()`` throws
+    ///   - eventLoopGroup: the worker loops: a NIOPosix `MultiThreadedEventLoopGroup` (the `nio`
+    ///     engine) or a RelayIO `NativeEventLoopGroup` (the `native` engine), since listeners and
+    ///     upstream connections are POSIX sockets. ``start()`` throws
     ///     ``UnsupportedEventLoopGroupError`` for any other kind.
-    ///   - drainTime: Envoy's `--drain-time-s` (see ``init(configuration:concurrency:drainTime:options:logger:)``).
+    ///   - drainTime: Envoy's `--drain-time-s` (see ``init(configuration:concurrency:drainTime:options:ioEngine:logger:)``).
     ///   - options: the other Envoy command-line options, for `/server_info`.
     ///   - logger: where the server logs.
     public convenience init(
@@ -658,14 +659,15 @@ public enum RelayVersion {
 extension RelayServer: Service {}
 
 /// ``RelayServer/start()`` was given an event loop group whose loops cannot run POSIX sockets
-/// (listeners and upstream connections need NIOPosix's `MultiThreadedEventLoopGroup`).
+/// (listeners and upstream connections need NIOPosix's `MultiThreadedEventLoopGroup` or
+/// RelayIO's `NativeEventLoopGroup`).
 public struct UnsupportedEventLoopGroupError: Error, CustomStringConvertible {
     /// The group's type.
     public let group: String
 
     /// One line naming the group's type and what to use instead.
     public var description: String {
-        "cannot run Relay's listeners on a \(group): use a NIOPosix MultiThreadedEventLoopGroup"
+        "cannot run Relay's listeners on a \(group): use a NIOPosix MultiThreadedEventLoopGroup or a RelayIO NativeEventLoopGroup"
     }
 }
 
