@@ -159,8 +159,16 @@ public final class TLSConnection {
         if receivedCloseNotify { return .closeNotify }
         OpenSSLErrorQueue.clear()
         while true {
+            // Plaintext never outgrows the ciphertext it comes from: size the buffer by what is
+            // queued (plus what OpenSSL has decrypted and not handed out), not by a record's
+            // maximum, so a small record costs a small buffer. SSL_read_ex returns at most what
+            // fits and keeps the rest pending for the next round.
+            let queued = io.inbound.readableBytes + Int(SSL_pending(ssl))
+            if queued == 0 && SSL_has_pending(ssl) == 0 && !io.inboundEOF && buffer.readableBytes > 0 {
+                return .needMoreData  // everything received was decrypted
+            }
             var rc: Int32 = 0
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { target in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: min(max(queued, 256), 64 * 1024)) { target in
                 var count = 0
                 rc = SSL_read_ex(ssl, target.baseAddress, target.count, &count)
                 return rc == 1 ? count : 0

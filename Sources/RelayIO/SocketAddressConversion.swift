@@ -5,14 +5,16 @@ import NIOCore
 
 /// `sockaddr` ↔ NIO's `SocketAddress`.
 enum SocketAddressConversion {
-    /// The address in `storage` (IPv4, IPv6 or Unix), or nil for another family.
+    /// The address in `storage` (IPv4, IPv6 or Unix), or nil for another family. No host name
+    /// is attached (NIO's `SocketAddress(sockaddr_in)` formats one with `inet_ntop` for every
+    /// call; `ipAddress` formats on demand).
     static func address(from storage: sockaddr_storage) -> SocketAddress? {
         var storage = storage
         switch CInt(storage.ss_family) {
         case AF_INET:
-            return withUnsafeBytes(of: &storage) { SocketAddress($0.load(as: sockaddr_in.self)) }
+            return withUnsafeBytes(of: &storage) { SocketAddress($0.load(as: sockaddr_in.self), host: "") }
         case AF_INET6:
-            return withUnsafeBytes(of: &storage) { SocketAddress($0.load(as: sockaddr_in6.self)) }
+            return withUnsafeBytes(of: &storage) { SocketAddress($0.load(as: sockaddr_in6.self), host: "") }
         case AF_UNIX:
             return withUnsafeBytes(of: &storage) { SocketAddress($0.load(as: sockaddr_un.self)) }
         default:
