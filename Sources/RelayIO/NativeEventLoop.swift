@@ -292,10 +292,10 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
             }
         }
         let sendableTimer = UnsafeTimerReference(timer)
-        let insert = UnsafeSendableBox { [self] in timers.insert(sendableTimer.timer) }
         if inEventLoop {
-            insert.value()
+            timers.insert(timer)
         } else {
+            let insert = UnsafeSendableBox { [self] in timers.insert(sendableTimer.timer) }
             execute { insert.value() }
         }
         return Scheduled(promise: promise) { [self] in

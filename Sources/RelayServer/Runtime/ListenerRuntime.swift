@@ -30,6 +30,10 @@ final class ListenerRuntime: Sendable {
     let socketOptions: [SocketOptionConfig]
     /// `tcp_backlog_size` (Envoy's default 1024... when unset, the system's `SOMAXCONN` cap applies).
     let backlog: Int32
+    /// The one chain every socket gets, when the listener has a single chain that matches
+    /// everything and no `filter_chain_matcher` (most listeners): selection then builds no
+    /// match input at all.
+    private let onlyChain: FilterChainRuntime?
 
     init(
         name: String,
@@ -51,6 +55,10 @@ final class ListenerRuntime: Sendable {
         unifiedMatcher: UnifiedFilterChainMatcher? = nil
     ) {
         self.unifiedMatcher = unifiedMatcher
+        self.onlyChain =
+            unifiedMatcher == nil && chains.count == 1 && defaultChain == nil
+                && matcher.criteria.count == 1 && matcher.criteria[0] == FilterChainMatchCriteria()
+            ? chains[0] : nil
         self.socketOptions = socketOptions
         self.backlog = backlog
         self.name = name
@@ -102,6 +110,7 @@ final class ListenerRuntime: Sendable {
 
     /// Picks the filter chain for `socket`, or nil.
     func selectChain(for socket: AcceptedSocket) -> FilterChainRuntime? {
+        if let onlyChain { return onlyChain }
         if let unifiedMatcher {
             return unifiedMatcher.select(NetworkMatchingData(socket: socket)).map { chains[$0] } ?? defaultChain
         }
