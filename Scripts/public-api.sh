@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-modules=(RelayValues Relay RelayConfig RelayServer RelayTestKit TCPProxy TLS IstioPeer MetadataExchange TCPStats
+modules=(RelayValues Relay RelayConfig RelayServer RelayIO RelayTestKit TCPProxy TLS IstioPeer MetadataExchange TCPStats
   HTTPInspector BundledFilters)
 
 # The command also tries the synthesized test-bundle modules and exits 1 when it can't load them;
