@@ -76,7 +76,11 @@ let package = Package(
         .target(name: "Relay", dependencies: ["RelayValues", nio, logging], swiftSettings: swiftSettings),
         .target(name: "RelayConfig", dependencies: ["RelayValues", "CLibYAML"], swiftSettings: swiftSettings),
         // Relay's own edge-triggered event loops and sockets (the `native` I/O engine).
-        .target(name: "RelayIO", dependencies: ["CRelayIO", nio], swiftSettings: swiftSettings),
+        .target(
+            name: "RelayIO",
+            dependencies: ["CRelayIO", nio, .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "RelayTestKit", dependencies: ["Relay", "RelayConfig", nio, nioEmbedded, logging], swiftSettings: swiftSettings),
         .target(
             name: "RelayServer",

@@ -3,6 +3,7 @@ import CRelayIO
 import Dispatch
 import Glibc
 import NIOCore
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// An event loop on its own thread over one edge-triggered epoll instance: Relay's sockets
@@ -29,7 +30,9 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
 
     private let epollDescriptor: CInt
     private let wakeDescriptor: CInt
-    private let inbox = Mutex(Inbox())
+    /// A pthread mutex (NIO's lock), not `Synchronization.Mutex`: ThreadSanitizer cannot see the
+    /// hand-off of Linux's priority-inheritance futex and would report every contended access.
+    private let inbox = NIOLockedValueBox(Inbox())
     private let threadID = Atomic<UInt>(0)
     private let name: String
 
@@ -108,7 +111,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
         while true {
             runTasks()
             runExpiredTimers()
-            if inbox.withLock({ $0.stopping && $0.tasks.isEmpty }) && localTasks.isEmpty { break }
+            if inbox.withLockedValue({ $0.stopping && $0.tasks.isEmpty }) && localTasks.isEmpty { break }
             let timeout = pollTimeout()
             let count = epoll_wait(epollDescriptor, events, Self.eventCapacity, timeout)
             if count < 0 {
@@ -147,7 +150,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     }
 
     private func runTasks() {
-        let (remote, _) = inbox.withLock { inbox -> ([@Sendable () -> Void], Bool) in
+        let (remote, _) = inbox.withLockedValue { inbox -> ([@Sendable () -> Void], Bool) in
             let tasks = inbox.tasks
             inbox.tasks = []
             inbox.wakePending = false
@@ -177,7 +180,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
         registrations.removeAll()
         // As NIO's loops: a scheduled task that never ran fails with `shutdown`.
         for task in timers.removeAll() { task(false) }
-        let waiters = inbox.withLock { inbox in
+        let waiters = inbox.withLockedValue { inbox in
             inbox.stopped = true
             let waiters = inbox.shutdownWaiters
             inbox.shutdownWaiters = []
@@ -237,7 +240,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
             localTasks.append(task)
             return
         }
-        let (needsWake, accepted) = inbox.withLock { inbox -> (Bool, Bool) in
+        let (needsWake, accepted) = inbox.withLockedValue { inbox -> (Bool, Bool) in
             guard !inbox.stopped else { return (false, false) }
             inbox.tasks.append(task)
             if inbox.wakePending { return (false, true) }
@@ -327,7 +330,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     /// Stops the loop once the tasks queued so far have run; `callback` is called on `queue`
     /// after the thread has finished.
     public func shutdownGracefully(queue: DispatchQueue, _ callback: @escaping @Sendable ((any Error)?) -> Void) {
-        let (alreadyStopped, needsWake) = inbox.withLock { inbox -> (Bool, Bool) in
+        let (alreadyStopped, needsWake) = inbox.withLockedValue { inbox -> (Bool, Bool) in
             if inbox.stopped { return (true, false) }
             inbox.shutdownWaiters.append((queue, callback))
             inbox.stopping = true
