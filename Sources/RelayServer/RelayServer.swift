@@ -513,7 +513,7 @@ public final class RelayServer: Sendable {
                     let handler = listener.makeNativeHandler(for: stream, localAddress: acceptedLocalAddress)
                     stream.setDelegate(handler)
                     tracker.add(handler)
-                    handler.start()
+                    handler.socketAccepted()
                 },
                 onAcceptError: { code in
                     if let message = accounting.record(errno: code, at: .now()) { logger.warning("\(message)") }

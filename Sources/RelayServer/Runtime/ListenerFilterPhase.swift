@@ -19,7 +19,7 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
     private var sawEOF = false
     private var finished = false
     private var timer: DispatcherTimer?
-    private weak var handler: (any DownstreamSocketHandler)?
+    private weak var handler: SocketConnectionHandler?
     private let liveObject: LiveObjectToken
 
     init(listener: ListenerRuntime, socket: AcceptedSocket, dispatcher: Dispatcher) {
@@ -30,7 +30,7 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
         self.filters = listener.listenerFilters.map { $0.makeFilter() }
     }
 
-    func start(handler: any DownstreamSocketHandler) {
+    func start(handler: SocketConnectionHandler) {
         self.handler = handler
         listener.stats.preConnectionsActive.increment()
         if let timeout = listener.listenerFiltersTimeout, !filters.isEmpty {

@@ -8,7 +8,7 @@ import RelayIO
 
 /// One listener, prepared at config load: its listener filters, filter chains and matcher.
 /// Shared by every event loop; per-socket work happens in ``ListenerFilterPhase`` and the
-/// ``ConnectionChannelHandler``.
+/// ``SocketConnectionHandler``.
 final class ListenerRuntime: Sendable {
     let name: String
     let address: SocketAddress
@@ -132,7 +132,7 @@ final class ListenerRuntime: Sendable {
     func createConnection(
         for socket: AcceptedSocket,
         filterState: FilterState,
-        handler: any DownstreamSocketHandler,
+        handler: SocketConnectionHandler,
         held: ByteBuffer?,
         sawEOF: Bool
     ) {

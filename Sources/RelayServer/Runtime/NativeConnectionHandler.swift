@@ -4,55 +4,28 @@ import NIOCore
 import Relay
 import RelayIO
 
-/// The `native` I/O engine's counterpart of ``ConnectionChannelHandler``: it hosts the
-/// transport socket (raw or TLS) and the `NetworkConnection` on a RelayIO ``StreamSocket``
-/// instead of a NIO channel, with the same phases (listener filters, then the connection) and
-/// the same close semantics, so filters cannot tell the engines apart.
+/// The `native` engine's socket glue: a ``SocketConnectionHandler`` on a RelayIO
+/// ``StreamSocket``, which reports its events here and carries out the handler's socket
+/// operations.
 ///
-/// Lifetime: the socket holds this handler until it closes; this handler holds the socket,
-/// the connection and its transport socket until the connection has closed.
+/// Lifetime: the socket holds this handler until it closes; this handler holds the socket
+/// until then, and the connection until the connection has closed.
 ///
 /// - Note: Confined to its socket's event loop.
-final class NativeConnectionHandler: StreamSocketDelegate, DownstreamSocketHandler {
-    private enum Phase {
-        case accepting(ListenerFilterPhase)
-        case connecting
-        case connected
-        case closed
-    }
-
-    private(set) var connection: NetworkConnection?
-    private var transportSocket: (any TransportSocket)?
+final class NativeConnectionHandler: SocketConnectionHandler, StreamSocketDelegate {
     private var socket: StreamSocket?
-    private var phase: Phase
-    private var outputClosed = false
-    private var inputClosed = false
-    private var sawError = false
-    private var closeMode: TransportCloseMode?
-    private var socketEndReported = false
-    private let onClose: ((NetworkConnection?) -> Void)?
-    private let logger: Logger
-    private var onTransportReady: ((NetworkConnection) -> Void)?
-    private var onTransportFailed: ((String) -> Void)?
     private var onConnectFailed: ((SocketError?) -> Void)?
-    private let liveObject: LiveObjectToken
-    let eventLoopForAttach: any EventLoop
     /// Called once when the socket has closed (the server's connection tracker).
     var whenSocketClosed: (() -> Void)?
 
     /// A downstream handler for an accepted `socket` that first runs listener filters.
     init(accepted socket: StreamSocket, phase: ListenerFilterPhase, logger: Logger, onClose: @escaping (NetworkConnection?) -> Void) {
         self.socket = socket
-        self.phase = .accepting(phase)
-        self.logger = logger
-        self.onClose = onClose
-        self.eventLoopForAttach = socket.loop
-        self.liveObject = LiveObjectToken(.channelHandler, on: socket.loop)
+        super.init(accepting: phase, logger: logger, onClose: onClose)
     }
 
-    /// An upstream handler; its connection is adopted before the connect finishes. `ready` is
-    /// called when TCP (and TLS) are up, `failed` if the transport fails after TCP connected,
-    /// `connectFailed` if TCP never connects.
+    /// An upstream handler; `connectFailed` is called if TCP never connects (then the end of
+    /// the socket is reported as for any socket).
     init(
         on loop: NativeEventLoop,
         upstreamReady ready: @escaping (NetworkConnection) -> Void,
@@ -61,14 +34,8 @@ final class NativeConnectionHandler: StreamSocketDelegate, DownstreamSocketHandl
         logger: Logger,
         onClose: @escaping (NetworkConnection?) -> Void
     ) {
-        self.phase = .connecting
-        self.logger = logger
-        self.onTransportReady = ready
-        self.onTransportFailed = failed
         self.onConnectFailed = connectFailed
-        self.onClose = onClose
-        self.eventLoopForAttach = loop
-        self.liveObject = LiveObjectToken(.channelHandler, on: loop)
+        super.init(on: loop, upstreamReady: ready, failed: failed, logger: logger, onClose: onClose)
     }
 
     /// Starts connecting (upstream handlers).
@@ -80,233 +47,68 @@ final class NativeConnectionHandler: StreamSocketDelegate, DownstreamSocketHandl
     /// The local address of the socket (asked of the kernel).
     var localAddress: SocketAddress? { socket?.localAddress() }
 
-    /// Starts the listener-filter phase (downstream handlers).
-    func start() {
-        guard case .accepting(let listenerPhase) = phase else { return }
-        listenerPhase.start(handler: self)
+    // MARK: - Socket operations
+
+    override var socketIsOpen: Bool { socket?.isOpen ?? false }
+
+    override var socketRemoteAddress: SocketAddress? { socket?.remoteAddress }
+
+    override func socketWrite(_ data: ByteBuffer) {
+        socket?.write(data)
     }
 
-    // MARK: - DownstreamSocketHandler
-
-    func adopt(connection: NetworkConnection, transportSocket: (any TransportSocket)?) {
-        self.connection = connection
-        self.transportSocket = transportSocket
-        transportSocket?.setCallbacks(self)
+    override func socketShutdownOutput() {
+        socket?.shutdownOutput()
     }
 
-    func attach(held: ByteBuffer?, sawEOF: Bool) {
-        guard let connection, case .accepting = phase else { return }
-        phase = .connected
-        if let transportSocket {
-            transportSocket.onConnected()
-        } else {
-            connection.transportConnected()
+    override func socketClose(_ mode: TransportCloseMode) {
+        switch mode {
+        case .afterFlush: socket?.close(.afterFlush)
+        case .immediately: socket?.close(.immediately)
+        case .reset: socket?.close(.reset)
         }
-        if let held, held.readableBytes > 0 {
-            deliverFromNetwork(held)
-        }
-        if sawEOF { deliverNetworkEOF() }
     }
 
-    func rejectSocket() {
-        phase = .closed
-        socket?.close(.immediately)
+    override func socketSetReadEnabled(_ enabled: Bool) {
+        socket?.setReadEnabled(enabled)
     }
 
     // MARK: - StreamSocketDelegate
 
     func streamSocketConnected() {
-        guard case .connecting = phase else { return }
-        phase = .connected
-        if let transportSocket {
-            transportSocket.onConnected()
-        } else if let connection {
-            connection.transportConnected()
-            onTransportReady?(connection)
-            onTransportReady = nil
-            onTransportFailed = nil
-        }
         onConnectFailed = nil
+        socketConnected()
     }
 
     func streamSocketRead(_ data: ByteBuffer) {
-        switch phase {
-        case .accepting(let listenerPhase):
-            listenerPhase.received(data)
-        case .connected:
-            deliverFromNetwork(data)
-        case .connecting, .closed:
-            break
-        }
+        socketRead(data)
     }
 
     func streamSocketReadEOF() {
-        inputClosed = true
-        switch phase {
-        case .accepting(let listenerPhase):
-            listenerPhase.receivedEOF()
-        case .connected:
-            deliverNetworkEOF()
-        case .connecting, .closed:
-            break
-        }
+        socketReadEOF()
     }
 
     func streamSocketOutputClosed() {}
 
     func streamSocketWritabilityChanged(isWritable: Bool) {
-        connection?.transportWritabilityChanged(isWritable: isWritable)
+        socketWritabilityChanged(isWritable: isWritable)
     }
 
     func streamSocketClosed(error: SocketError?, whileConnecting: Bool) {
-        if error != nil { sawError = true }
-        if whileConnecting, let connectFailed = onConnectFailed {
-            onConnectFailed = nil
-            onTransportFailed = nil
-            onTransportReady = nil
-            connectFailed(error)
-        }
-        reportSocketEnd()
-    }
-
-    private func deliverFromNetwork(_ buffer: ByteBuffer) {
-        if let transportSocket {
-            transportSocket.receiveFromNetwork(buffer)
-        } else {
-            connection?.transportRead(buffer)
-        }
-    }
-
-    private func deliverNetworkEOF() {
-        if let transportSocket {
-            transportSocket.receiveNetworkEOF()
-        } else {
-            connection?.transportReadEOF()
-        }
-    }
-
-    /// The socket is gone: tells the listener phase or the connection, once, and tears the
-    /// connection down when it has closed (as ``ConnectionChannelHandler`` does).
-    private func reportSocketEnd() {
-        guard !socketEndReported else { return }
-        socketEndReported = true
+        if error != nil { socketFailed() }
         if let whenSocketClosed {
             self.whenSocketClosed = nil
             whenSocketClosed()
         }
-        if case .accepting(let listenerPhase) = phase {
-            listenerPhase.socketClosed()
+        if whileConnecting, let connectFailed = onConnectFailed {
+            onConnectFailed = nil
+            connectFailed(error)
         }
-        if let failed = onTransportFailed {
-            onTransportFailed = nil
-            onTransportReady = nil
-            failed("upstream closed before it was ready")
-        }
-        let wasConnected: Bool
-        if case .connected = phase { wasConnected = true } else { wasConnected = false }
-        phase = .closed
         socket = nil
-        guard let connection = self.connection else {
-            onClose?(nil)
-            return
-        }
-        // A FIN after our own FIN closes the socket without a separate end-of-input report:
-        // an orderly end, and bytes held for a read-disabled chain are still delivered.
-        let orderly = wasConnected && !sawError && !inputClosed && outputClosed && closeMode == nil
-        connection.transportClosed(orderly: orderly)
-        connection.whenClosed { [self] in
-            onClose?(connection)
-            connection.destroy()
-            self.connection = nil
-            self.transportSocket = nil
-        }
+        socketEnded()
     }
 }
 
 @available(*, unavailable)
 extension NativeConnectionHandler: Sendable {}
-
-// MARK: - ConnectionTransport (connection → socket)
-
-extension NativeConnectionHandler: ConnectionTransport {
-    func write(_ data: ByteBuffer) {
-        if let transportSocket {
-            transportSocket.write(data)
-        } else if !outputClosed {
-            socket?.write(data)
-        }
-    }
-
-    func shutdownWrite() {
-        guard let socket, socket.isOpen, !outputClosed else { return }
-        transportSocket?.shutdownWrite()
-        outputClosed = true
-        socket.shutdownOutput()
-    }
-
-    func close(_ mode: TransportCloseMode) {
-        guard let socket, socket.isOpen else {
-            // The socket is already gone (a connection that stayed open after it to deliver
-            // held bytes): the close is complete as soon as it is asked for.
-            if socketEndReported, let connection, connection.state != .closed {
-                connection.dispatcher.post { connection.transportClosed() }
-            }
-            return
-        }
-        if let existing = closeMode, existing != .afterFlush || mode == .afterFlush { return }
-        closeMode = mode
-        switch mode {
-        case .afterFlush:
-            if !outputClosed { transportSocket?.shutdownWrite() }
-            socket.close(.afterFlush)
-        case .immediately:
-            socket.close(.immediately)
-        case .reset:
-            socket.close(.reset)
-        }
-    }
-
-    func setReadEnabled(_ enabled: Bool) {
-        socket?.setReadEnabled(enabled)
-    }
-}
-
-// MARK: - TransportSocketCallbacks (TLS ↔ socket and connection)
-
-extension NativeConnectionHandler: TransportSocketCallbacks {
-    func transportSocketWriteToNetwork(_ data: ByteBuffer) {
-        socket?.write(data)
-    }
-
-    func transportSocketDeliver(_ plaintext: ByteBuffer) {
-        connection?.transportRead(plaintext)
-    }
-
-    func transportSocketConnected() {
-        guard let connection else { return }
-        connection.transportConnected(tls: transportSocket?.connectionInfo)
-        if let ready = onTransportReady {
-            onTransportReady = nil
-            onTransportFailed = nil
-            ready(connection)
-        }
-    }
-
-    func transportSocketPeerEnded() {
-        connection?.transportReadEOF()
-    }
-
-    func transportSocketFailed(_ reason: String) {
-        logger.debug(
-            "transport socket failed; closing",
-            metadata: ["reason": "\(reason)", "remote": "\(socket?.remoteAddress.map { "\($0)" } ?? "-")"]
-        )
-        if let failed = onTransportFailed {
-            onTransportFailed = nil
-            onTransportReady = nil
-            failed(reason)
-        }
-        socket?.close(.immediately)
-    }
-}
 #endif
