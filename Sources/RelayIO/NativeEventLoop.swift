@@ -7,7 +7,7 @@ import NIOConcurrencyHelpers
 import Synchronization
 
 /// An event loop on its own thread over one edge-triggered epoll instance: Relay's sockets
-/// (``StreamSocket``, ``ListeningSocket``) register once and never change their interest, so a
+/// (`StreamSocket`, `ListeningSocket`) register once and never change their interest, so a
 /// proxied connection costs one `epoll_ctl` per socket and none to close.
 ///
 /// It is a NIO `EventLoop`: futures, promises, `scheduleTask` and `NIOLoopBound` work on it as on

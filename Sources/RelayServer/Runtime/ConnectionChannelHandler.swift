@@ -141,5 +141,3 @@ final class ConnectionChannelHandler: SocketConnectionHandler, ChannelDuplexHand
     }
 }
 
-@available(*, unavailable)
-extension ConnectionChannelHandler: Sendable {}

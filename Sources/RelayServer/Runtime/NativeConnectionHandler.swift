@@ -109,6 +109,4 @@ final class NativeConnectionHandler: SocketConnectionHandler, StreamSocketDelega
     }
 }
 
-@available(*, unavailable)
-extension NativeConnectionHandler: Sendable {}
 #endif
