@@ -150,11 +150,11 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     }
 
     private func runTasks() {
-        let (remote, _) = inbox.withLockedValue { inbox -> ([@Sendable () -> Void], Bool) in
+        let remote = inbox.withLockedValue { inbox -> [@Sendable () -> Void] in
             let tasks = inbox.tasks
             inbox.tasks = []
             inbox.wakePending = false
-            return (tasks, true)
+            return tasks
         }
         for task in remote { task() }
         // Tasks queued while running run in this pass too, up to a bound (then I/O gets a turn).

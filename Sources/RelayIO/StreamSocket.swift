@@ -77,6 +77,13 @@ package final class StreamSocket: IOEventHandler {
         package var highWatermark = 64 * 1024
 
         package init() {}
+
+        /// Watermarks from a per-connection buffer limit, as on NIO channels: high = limit,
+        /// low = limit / 2; a limit of 0 turns writability reporting off.
+        package init(bufferLimit limit: Int) {
+            highWatermark = limit > 0 ? limit : 0
+            lowWatermark = limit > 0 ? limit / 2 : 0
+        }
     }
 
     private init(
@@ -328,11 +335,7 @@ package final class StreamSocket: IOEventHandler {
             // The common case: nothing queued, so the bytes go straight to the kernel and only
             // what it does not take is queued.
             var code: CInt = 0
-            let written = data.withUnsafeReadableBytes { bytes in
-                let result = send(descriptor, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL))
-                if result < 0 { code = errno }
-                return result
-            }
+            let written = sendOne(data, &code)
             if written == data.readableBytes { return }
             if written > 0 {
                 data.moveReaderIndex(forwardBy: written)
@@ -378,11 +381,7 @@ package final class StreamSocket: IOEventHandler {
             let written: Int
             var code: CInt = 0
             if pending.count == 1 {
-                written = pending[pending.startIndex].withUnsafeReadableBytes { bytes in
-                    let result = send(descriptor, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL))
-                    if result < 0 { code = errno }
-                    return result
-                }
+                written = sendOne(pending[pending.startIndex], &code)
             } else {
                 written = gatherWrite(&code)
             }
@@ -406,6 +405,15 @@ package final class StreamSocket: IOEventHandler {
         } else if outputShutdownRequested, !outputClosed {
             finishOutput()
         }
+    }
+
+    /// `send` of one buffer's readable bytes (no SIGPIPE); `code` is `errno` when it fails.
+    private func sendOne(_ buffer: ByteBuffer, _ code: inout CInt) -> Int {
+        let result = buffer.withUnsafeReadableBytes { bytes in
+            send(descriptor, bytes.baseAddress, bytes.count, CInt(MSG_NOSIGNAL))
+        }
+        if result < 0 { code = errno }
+        return result
     }
 
     /// `sendmsg` with up to 16 queued buffers. The buffers stay in `pending` (so their storage

@@ -483,16 +483,9 @@ public final class RelayServer: Sendable {
     {
         let tracker = self.tracker
         let logger = self.logger
-        let raw = { (option: SocketOptionConfig) in RawSocketOption(level: option.level, name: option.name, value: option.intValue) }
-        let prebind = listener.socketOptions.filter { $0.state == .prebind }.map(raw)
-        let postbind = listener.socketOptions.filter { $0.state != .prebind }.map(raw)
-        let configuration = {
-            var configuration = StreamSocket.Configuration()
-            let limit = listener.bufferLimit
-            configuration.highWatermark = limit > 0 ? limit : 0
-            configuration.lowWatermark = limit > 0 ? limit / 2 : 0
-            return configuration
-        }()
+        let prebind = listener.socketOptions.filter { $0.state == .prebind }.map(\.rawOption)
+        let postbind = listener.socketOptions.filter { $0.state != .prebind }.map(\.rawOption)
+        let configuration = StreamSocket.Configuration(bufferLimit: listener.bufferLimit)
         return try await loop.submit { () throws -> BoundListenerSocket in
             var accounting = AcceptErrorAccounting(stats: listener.stats, listenerName: listener.name)
             var acceptedLocalAddress: SocketAddress?

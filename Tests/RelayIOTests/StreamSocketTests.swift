@@ -41,9 +41,9 @@ struct StreamSocketTests {
                 configuration: .init(),
                 delegate: client
             )
-            return client.until { $0.connected }.map {
+            return client.until { $0.connected }.assumeIsolated().map {
                 (NIOLoopBound(client, eventLoop: loop), accepted.futureResult, NIOLoopBound(listener, eventLoop: loop))
-            }
+            }.nonisolated()
         }.get()
     }
 
@@ -195,7 +195,7 @@ struct StreamSocketTests {
             listener.close()
             let probe = SocketProbe(loop: loop, echo: false)
             probe.socket = try! StreamSocket.connect(to: address, options: [], on: loop, configuration: .init(), delegate: probe)
-            return probe.until { $0.closed }.map { (probe.closeError?.code, probe.closedWhileConnecting) }
+            return probe.until { $0.closed }.assumeIsolated().map { (probe.closeError?.code, probe.closedWhileConnecting) }.nonisolated()
         }.get()
         #expect(code == ECONNREFUSED)
         #expect(whileConnecting)

@@ -1,5 +1,8 @@
 import NIOCore
 import RelayConfig
+#if os(Linux)
+import RelayIO
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -71,6 +74,13 @@ enum SocketOptionPlan {
 }
 
 extension SocketOptionConfig {
+    #if os(Linux)
+    /// The option for the `native` engine's sockets.
+    var rawOption: RawSocketOption {
+        RawSocketOption(level: level, name: name, value: intValue)
+    }
+    #endif
+
     /// The option as NIO spells it.
     var channelOption: ChannelOptions.Types.SocketOption {
         ChannelOptions.Types.SocketOption(level: NIOBSDSocket.OptionLevel(rawValue: level), name: NIOBSDSocket.Option(rawValue: name))

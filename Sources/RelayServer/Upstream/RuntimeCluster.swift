@@ -45,6 +45,12 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
     /// `lb_healthy_panic`, created with outlier detection (the only way a host turns unhealthy).
     private let lbHealthyPanic: Counter?
     private let activeConnections = Atomic<Int>(0)
+    #if os(Linux)
+    /// Upstream socket options for the `native` engine: `TCP_NODELAY`, then the cluster's own.
+    let nativeSocketOptions: [RawSocketOption]
+    /// Upstream socket settings for the `native` engine (watermarks from the buffer limit).
+    let nativeSocketConfiguration: StreamSocket.Configuration
+    #endif
     /// The upstream bootstrap per event loop, made on a loop's first connect.
     private let bootstraps = Mutex<[ObjectIdentifier: UpstreamBootstrap]>([:])
 
@@ -60,6 +66,10 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
         outlierDetection: ClusterConfig.OutlierDetection? = nil
     ) {
         self.socketOptions = socketOptions
+        #if os(Linux)
+        self.nativeSocketOptions = [.tcpNoDelay] + socketOptions.map(\.rawOption)
+        self.nativeSocketConfiguration = StreamSocket.Configuration(bufferLimit: info.perConnectionBufferLimit)
+        #endif
         self.info = info
         self.logger = logger
         self.hosts = HostSet(hosts)
@@ -85,23 +95,6 @@ final class RuntimeCluster: UpstreamCluster, Sendable {
 
     /// This cluster's upstream bootstrap for `loop` (made once per loop; it holds the loop, so
     /// the identifier cannot be reused while cached).
-    #if os(Linux)
-    /// Upstream socket options for the `native` engine: `TCP_NODELAY`, then the cluster's own.
-    var nativeSocketOptions: [RawSocketOption] {
-        [.tcpNoDelay] + socketOptions.map { RawSocketOption(level: $0.level, name: $0.name, value: $0.intValue) }
-    }
-
-    /// Upstream socket settings for the `native` engine: the per-connection buffer limit as the
-    /// pending-write watermarks (high = limit, low = limit / 2), as on NIO channels.
-    var nativeSocketConfiguration: StreamSocket.Configuration {
-        var configuration = StreamSocket.Configuration()
-        let limit = info.perConnectionBufferLimit
-        configuration.highWatermark = limit > 0 ? limit : 0
-        configuration.lowWatermark = limit > 0 ? limit / 2 : 0
-        return configuration
-    }
-    #endif
-
     func upstreamBootstrap(on loop: any EventLoop) -> UpstreamBootstrap {
         let id = ObjectIdentifier(loop)
         return bootstraps.withLock { cache in
