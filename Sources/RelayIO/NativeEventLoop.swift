@@ -45,6 +45,8 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     private let events: UnsafeMutablePointer<epoll_event>
     private static let eventCapacity: CInt = 256
     private static let wakeToken: UInt64 = .max
+    /// The receive buffer the loop's sockets share (see ``takeReceiveBuffer(capacity:)``).
+    private var spareReceiveBuffer: ByteBuffer?
 
     private struct Registration {
         let handler: any IOEventHandler
@@ -128,7 +130,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     private func pollTimeout() -> CInt {
         if !localTasks.isEmpty { return 0 }
         guard let next = timers.nextDeadline else { return -1 }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = NIODeadline.now().uptimeNanoseconds
         if next <= now { return 0 }
         let milliseconds = (next - now + 999_999) / 1_000_000
         return CInt(clamping: milliseconds)
@@ -168,7 +170,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     }
 
     private func runExpiredTimers() {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = NIODeadline.now().uptimeNanoseconds
         while let task = timers.popExpired(now: now) {
             task(true)
         }
@@ -227,6 +229,49 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     /// Runs `task` on the loop after the current work (loop thread only; no lock, no wake-up).
     package func executeOnLoop(_ task: @escaping () -> Void) {
         localTasks.append(task)
+    }
+
+    // MARK: - Loop-local timers (loop thread only)
+
+    /// Runs `body` on the loop after `delay`, without the promise, future and `Sendable`
+    /// closures a NIO `Scheduled` carries: one heap entry, cancelled with
+    /// ``cancelLocalTimer(_:)``. If the loop shuts down first, `body` never runs.
+    package func scheduleLocalTimer(in delay: TimeAmount, _ body: @escaping () -> Void) -> AnyObject {
+        assertInEventLoop()
+        let deadline = NIODeadline.now().uptimeNanoseconds &+ UInt64(max(delay.nanoseconds, 0))
+        let timer = ScheduledTimer(deadline: deadline) { fired in
+            if fired { body() }
+        }
+        timers.insert(timer)
+        return timer
+    }
+
+    /// Cancels a timer from ``scheduleLocalTimer(in:_:)``; nothing happens if it already ran.
+    package func cancelLocalTimer(_ timer: AnyObject) {
+        assertInEventLoop()
+        _ = timers.cancel(unsafeDowncast(timer, to: ScheduledTimer.self))
+    }
+
+    // MARK: - Receive buffers (loop thread only)
+
+    /// A cleared buffer for one read of up to `capacity` bytes: the loop's spare buffer when it
+    /// fits (at least `capacity`, at most twice that, so a small read never pins a large
+    /// block in a consumer's queue), otherwise a new one.
+    package func takeReceiveBuffer(capacity: Int) -> ByteBuffer {
+        if let spare = spareReceiveBuffer, spare.capacity >= capacity, spare.capacity <= 2 * capacity {
+            spareReceiveBuffer = nil
+            return spare
+        }
+        return ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    /// Gives a delivered receive buffer back. Clearing it reuses its storage when the consumer
+    /// kept no reference (the request/response case: the bytes were written on at once), and
+    /// otherwise gives it fresh storage, which the next read needs anyway. Either way a read on
+    /// this loop costs no allocation while consumers do not hold on to what they are given.
+    package func recycleReceiveBuffer(_ buffer: inout ByteBuffer) {
+        buffer.clear()
+        spareReceiveBuffer = buffer
     }
 
     // MARK: - EventLoop

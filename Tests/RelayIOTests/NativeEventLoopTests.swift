@@ -81,6 +81,24 @@ struct NativeEventLoopTests {
         try await group.shutdownGracefully()
     }
 
+    @Test func loopLocalTimersRunInDeadlineOrderAndACancelledOneNever() async throws {
+        let group = try NativeEventLoopGroup(numberOfThreads: 1)
+        let loop = try #require(group.next() as? NativeEventLoop)
+        let order = try await loop.submit { () -> EventLoopFuture<[Int]> in
+            let promise = loop.makePromise(of: [Int].self)
+            var log: [Int] = []
+            _ = loop.scheduleLocalTimer(in: .milliseconds(20)) { log.append(2) }
+            let cancelled = loop.scheduleLocalTimer(in: .milliseconds(10)) { log.append(99) }
+            _ = loop.scheduleLocalTimer(in: .milliseconds(5)) { log.append(1) }
+            _ = loop.scheduleLocalTimer(in: .milliseconds(30)) { promise.succeed(log) }
+            loop.cancelLocalTimer(cancelled)
+            loop.cancelLocalTimer(cancelled)  // a second cancel is harmless
+            return promise.futureResult
+        }.flatMap { $0 }.get()
+        #expect(order == [1, 2])
+        try await group.shutdownGracefully()
+    }
+
     @Test func shuttingDownFailsTimersThatHaveNotRun() async throws {
         let group = try NativeEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()

@@ -7,10 +7,13 @@ import NIOCore
 public struct Dispatcher {
     /// The underlying event loop.
     public let eventLoop: any EventLoop
+    /// The same loop when it offers timers without a promise each (Relay's native loop).
+    private let localTimers: (any LoopLocalTimers)?
 
     /// Wraps an event loop. Call only on that loop.
     public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+        self.localTimers = eventLoop as? any LoopLocalTimers
     }
 
     /// The loop's notion of now (virtual in tests).
@@ -19,8 +22,11 @@ public struct Dispatcher {
     /// Runs `body` once after `delay`.
     @discardableResult
     public func schedule(after delay: TimeAmount, _ body: @escaping () -> Void) -> DispatcherTimer {
+        if let localTimers {
+            return DispatcherTimer(handle: .local(localTimers, localTimers.scheduleLocalTimer(in: delay, body)))
+        }
         let task = eventLoop.assumeIsolated().scheduleTask(in: delay, body)
-        return DispatcherTimer(task: task)
+        return DispatcherTimer(handle: .scheduled(task))
     }
 
     /// Runs `body` on the loop after the current work finishes.
@@ -34,16 +40,37 @@ extension Dispatcher: Sendable {}
 
 /// A timer created by ``Dispatcher/schedule(after:_:)``.
 public struct DispatcherTimer {
-    private let task: Scheduled<Void>
+    enum Handle {
+        case scheduled(Scheduled<Void>)
+        case local(any LoopLocalTimers, AnyObject)
+    }
 
-    init(task: Scheduled<Void>) {
-        self.task = task
+    private let handle: Handle
+
+    init(handle: Handle) {
+        self.handle = handle
     }
 
     /// Cancels the timer if it has not fired yet.
     public func cancel() {
-        task.cancel()
+        switch handle {
+        case .scheduled(let task):
+            task.cancel()
+        case .local(let timers, let timer):
+            timers.cancelLocalTimer(timer)
+        }
     }
+}
+
+/// An event loop that runs loop-confined timers without NIO's promise, future and `Sendable`
+/// closures per timer; ``Dispatcher`` uses it when its loop is one (Relay's native loop is,
+/// through `RelayServer`). Both calls happen on the loop.
+package protocol LoopLocalTimers: AnyObject {
+    /// Runs `body` on the loop after `delay` (never, if the loop shuts down first); returns
+    /// the timer for ``cancelLocalTimer(_:)``.
+    func scheduleLocalTimer(in delay: TimeAmount, _ body: @escaping () -> Void) -> AnyObject
+    /// Cancels a timer; nothing happens if it already ran or was cancelled.
+    func cancelLocalTimer(_ timer: AnyObject)
 }
 
 @available(*, unavailable)
