@@ -54,10 +54,9 @@ package final class StreamSocket: IOEventHandler {
     private var inputClosed = false
     private var receiveSize: Int
     private let maximumReceiveSize: Int
-    private let allocator = ByteBufferAllocator()
 
     // Writing.
-    private var pending = CircularBuffer<ByteBuffer>(initialCapacity: 2)
+    private var pending = WriteQueue()
     private var pendingBytes = 0
     private var writeBlocked = false
     private var outputShutdownRequested = false
@@ -283,7 +282,7 @@ package final class StreamSocket: IOEventHandler {
             }
             reads += 1
             let size = receiveSize
-            var buffer = allocator.buffer(capacity: size)
+            var buffer = loop.takeReceiveBuffer(capacity: size)
             var code: CInt = 0
             let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { pointer -> Int in
                 let result = Glibc.read(descriptor, pointer.baseAddress, size)
@@ -301,8 +300,10 @@ package final class StreamSocket: IOEventHandler {
                     readReady = false
                 }
                 delegate?.streamSocketRead(buffer)
+                loop.recycleReceiveBuffer(&buffer)
                 continue
             }
+            loop.recycleReceiveBuffer(&buffer)
             if code == 0 {
                 readReady = false
                 inputClosed = true
@@ -381,7 +382,7 @@ package final class StreamSocket: IOEventHandler {
             let written: Int
             var code: CInt = 0
             if pending.count == 1 {
-                written = sendOne(pending[pending.startIndex], &code)
+                written = sendOne(pending[0], &code)
             } else {
                 written = gatherWrite(&code)
             }
@@ -421,11 +422,9 @@ package final class StreamSocket: IOEventHandler {
     private func gatherWrite(_ code: inout CInt) -> Int {
         let count = min(pending.count, 16)
         return withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { vectors in
-            var index = pending.startIndex
             for slot in 0..<count {
-                let (base, length) = pending[index].withUnsafeReadableBytes { ($0.baseAddress, $0.count) }
+                let (base, length) = pending[slot].withUnsafeReadableBytes { ($0.baseAddress, $0.count) }
                 vectors[slot] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: length)
-                index = pending.index(after: index)
             }
             var message = msghdr()
             message.msg_iov = vectors.baseAddress
@@ -440,12 +439,12 @@ package final class StreamSocket: IOEventHandler {
         var remaining = written
         pendingBytes -= written
         while remaining > 0, !pending.isEmpty {
-            let first = pending[pending.startIndex].readableBytes
+            let first = pending[0].readableBytes
             if first <= remaining {
                 remaining -= first
                 pending.removeFirst()
             } else {
-                pending[pending.startIndex].moveReaderIndex(forwardBy: remaining)
+                pending.consumeFirst(remaining)
                 remaining = 0
             }
         }
