@@ -27,7 +27,10 @@ import Relay
 /// - Note: Confined to its connection's event loop.
 public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
     private let shared: TCPStatsFilter.Shared
-    private weak var connection: NetworkConnection?
+    /// The connection whose filter manager owns this filter, so it outlives it (the timer holds
+    /// the filter weakly). `unowned`, not `weak`: a weak reference would give the connection a
+    /// side table and slow down every retain and release of it on the data path.
+    private unowned var connection: NetworkConnection?
     private var reporter = TCPConnectionReporter()
     private var timer: DispatcherTimer?
     /// The connection's counters, filled at its first report; its labels never change.

@@ -54,16 +54,37 @@ final class ByteBufferBIO {
         }
     }
 
-    /// Hands over the produced ciphertext, if any.
+    /// Lets go of a received buffer OpenSSL has read to the end, so the socket that filled it
+    /// can reuse its storage for the next read.
+    func releaseConsumedInbound() {
+        if inbound.readableBytes == 0 && inbound.capacity > 0 {
+            inbound = allocator.buffer(capacity: 0)
+        }
+    }
+
+    /// Hands over the produced ciphertext, if any. The buffer's storage stays here for the
+    /// next records (see ``reserveOutbound(_:)``) unless bulk writes grew it.
     func takeOutbound() -> ByteBuffer? {
         guard outbound.readableBytes > 0 else { return nil }
         let taken = outbound
-        outbound = allocator.buffer(capacity: 0)
+        if outbound.capacity > Self.retainedCapacity {
+            outbound = allocator.buffer(capacity: 0)
+        } else {
+            outbound.moveReaderIndex(forwardBy: outbound.readableBytes)
+        }
         return taken
     }
 
-    /// Makes room for `bytes` more ciphertext so a large write grows the buffer once.
+    /// The largest buffer a connection keeps between writes (or reads, for plaintext).
+    static let retainedCapacity = 4096
+
+    /// Makes room for `bytes` more ciphertext so a large write grows the buffer once. A buffer
+    /// whose records were all taken starts over: its storage is reused when the socket kept no
+    /// reference to them (they went to the kernel at once), the request/response case.
     func reserveOutbound(_ bytes: Int) {
+        if outbound.readableBytes == 0 && outbound.writerIndex > 0 {
+            outbound.clear()
+        }
         outbound.reserveCapacity(minimumWritableBytes: bytes)
     }
 

@@ -165,6 +165,7 @@ public final class TLSConnection {
             // fits and keeps the rest pending for the next round.
             let queued = io.inbound.readableBytes + Int(SSL_pending(ssl))
             if queued == 0 && SSL_has_pending(ssl) == 0 && !io.inboundEOF && buffer.readableBytes > 0 {
+                io.releaseConsumedInbound()
                 return .needMoreData  // everything received was decrypted
             }
             var rc: Int32 = 0
@@ -177,6 +178,7 @@ public final class TLSConnection {
             let code = SSL_get_error(ssl, rc)
             switch code {
             case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                io.releaseConsumedInbound()
                 return .needMoreData
             case SSL_ERROR_ZERO_RETURN:
                 receivedCloseNotify = true

@@ -11,11 +11,17 @@ final class TLSTransportSocket: TransportSocket {
     private let tls: TLSConnection
     private let stats: TLSStats
     private let isClient: Bool
-    private weak var callbacks: (any TransportSocketCallbacks)?
+    /// The socket glue that owns this transport socket and is its only caller, so it outlives
+    /// it. `unowned`, not `weak`: a weak reference would give the glue a side table and make
+    /// every retain and release of it, on every read and write, take the runtime's slow path.
+    private unowned var callbacks: (any TransportSocketCallbacks)?
     private var handshakeDone = false
     private var failed = false
     private var peerEnded = false
     private var heldPlaintext: ByteBuffer?
+    /// The buffer the last plaintext was decrypted into, kept for the next read when it is
+    /// small (see ``readAvailable()``).
+    private var spareReadBuffer: ByteBuffer?
     private var shutdownRequested = false
     private(set) var connectionInfo: TLSConnectionInfo?
 
@@ -110,7 +116,8 @@ final class TLSTransportSocket: TransportSocket {
 
     private func readAvailable() {
         guard !failed, !peerEnded else { return }
-        var plaintext = ByteBuffer()
+        var plaintext = spareReadBuffer.take() ?? ByteBuffer()
+        defer { keepSpare(&plaintext) }
         let status: TLSReadStatus
         do {
             status = try tls.readPlaintext(into: &plaintext)
@@ -129,6 +136,14 @@ final class TLSTransportSocket: TransportSocket {
         case .closeNotify, .uncleanEndOfStream:
             endPeer()
         }
+    }
+
+    /// Clearing a delivered buffer reuses its storage when the connection above kept no
+    /// reference (it wrote the bytes on at once); a large one is not kept by an idle connection.
+    private func keepSpare(_ buffer: inout ByteBuffer) {
+        guard buffer.capacity <= ByteBufferBIO.retainedCapacity else { return }
+        buffer.clear()
+        spareReadBuffer = buffer
     }
 
     private func endPeer() {
