@@ -28,7 +28,14 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 CLK = os.sysconf("SC_CLK_TCK")
 PROXIES = ["relay", "haproxy", "nginx"]
 TITLES = {"relay": "Relay", "haproxy": "HAProxy", "nginx": "nginx",
-          "istio": "2 Relays, Istio mTLS+MX+stats", "plain": "2 Relays, plain tcp_proxy"}
+          "istio": "2 Relays, Istio mTLS+MX+stats", "plain": "2 Relays, plain tcp_proxy",
+          "hplain": "2 HAProxies, plain", "htls": "2 HAProxies, mTLS"}
+# The two-proxy chains: (row title, Relay's chain, HAProxy's chain of the same shape). HAProxy's
+# mTLS chain has the same certificates, ALPN and client-certificate check as the Istio chain,
+# without metadata exchange and stats, which HAProxy has no equivalent of.
+CHAINS = [("2 proxies, plain", "plain", "hplain"),
+          ("2 proxies, mTLS (Relay: Istio mTLS+MX+stats; HAProxy: mTLS)", "istio", "htls")]
+CHAIN_KINDS = ["plain", "istio", "hplain", "htls"]
 
 
 # ---------------------------------------------------------------- processes
@@ -225,10 +232,11 @@ class Bench:
     def start_backends(self):
         subprocess.run([os.path.join(ROOT, "Examples/bookinfo-tcp/gen-certs.sh"), self.certs],
                        check=True, stdout=subprocess.DEVNULL)
-        with open(os.path.join(self.certs, "mongodb.pem"), "w") as pem:
-            for part in ("mongodb.crt", "mongodb.key"):
-                with open(os.path.join(self.certs, part)) as f:
-                    pem.write(f.read())
+        for name in ("mongodb", "ratings-v2"):
+            with open(os.path.join(self.certs, f"{name}.pem"), "w") as pem:
+                for part in (f"{name}.crt", f"{name}.key"):
+                    with open(os.path.join(self.certs, part)) as f:
+                        pem.write(f.read())
         self.redis_port = free_port()
         self.procs.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
                                    "--save", "", "--appendonly", "no", "--maxclients", str(self.maxconn + 100),
@@ -280,8 +288,38 @@ class Bench:
                 raise RuntimeError("nginx started no worker")
         return Proxy(kind, [popen], pids, ports)
 
+    def start_haproxy_chain(self, kind):
+        """Two HAProxies: outbound -> inbound -> redis, plain or with mutual TLS between them."""
+        self.serial += 1
+        inbound_port, outbound_port = free_port(), free_port()
+        c = self.certs
+        bind_tls = server_tls = ""
+        if kind == "htls":
+            bind_tls = (f" ssl crt {c}/mongodb.pem ca-file {c}/ca.crt verify required"
+                        " alpn istio-peer-exchange,istio")
+            server_tls = (f" ssl crt {c}/ratings-v2.pem ca-file {c}/ca.crt verify required"
+                          " alpn istio-peer-exchange,istio")
+        popens = []
+        for side, port, backend, bind, server in (("inbound", inbound_port, self.redis_port, bind_tls, ""),
+                                                  ("outbound", outbound_port, inbound_port, "", server_tls)):
+            text = "\n".join([
+                "global", "  nbthread 1", f"  maxconn {self.maxconn}", "defaults", "  mode tcp",
+                "  timeout connect 10s", "  timeout client 10m", "  timeout server 10m",
+                "listen chain", f"  bind 127.0.0.1:{port}{bind}",
+                f"  server s 127.0.0.1:{backend}{server}",
+            ]) + "\n"
+            path = os.path.join(self.work, f"{kind}-{side}-{self.serial}.cfg")
+            with open(path, "w") as f:
+                f.write(text)
+            popens.append(self.procs.spawn(f"{kind}-{side}-{self.serial}", ["haproxy", "-f", path, "-db"]))
+        wait_port(inbound_port, f"{kind} chain inbound")
+        wait_port(outbound_port, f"{kind} chain outbound")
+        return Proxy(kind, popens, [p.pid for p in popens], {"redis": outbound_port})
+
     def start_chain(self, kind):
         """Two Relays: outbound sidecar -> inbound sidecar -> redis, Istio-shaped or plain."""
+        if kind in ("hplain", "htls"):
+            return self.start_haproxy_chain(kind)
         self.serial += 1
         inbound_port, outbound_port = free_port(), free_port()
         if kind == "istio":
@@ -531,7 +569,7 @@ def bench(args, work, procs):
         version = re.search(r"Protocol version: (\S+)", result.stdout + result.stderr)
         ciphers[kind] = f"{version.group(1) if version else '?'} {match.group(1) if match else '?'}"
     chains = {}
-    for kind in ("istio", "plain"):
+    for kind in CHAIN_KINDS:
         try:
             chains[kind] = b.start_chain(kind)
         except Exception as error:
@@ -564,9 +602,9 @@ def bench(args, work, procs):
         ("tlsbulk", "TLS listener: bulk (iperf3 via socat TLS client)", "Gbit/s",
          lambda k, p: b.iperf(wrappers[k], 1), PROXIES),
         ("chainkeep", "chain: redis PING keep-alive, -c 50", "req/s",
-         lambda k, p: keepalive(k, p.ports["redis"]), ["plain", "istio"]),
+         lambda k, p: keepalive(k, p.ports["redis"]), CHAIN_KINDS),
         ("chainnew", "chain: new connection per request", "req/s",
-         lambda k, p: newconn(k, p.ports["redis"]), ["plain", "istio"]),
+         lambda k, p: newconn(k, p.ports["redis"]), CHAIN_KINDS),
     ]
     every = {**proxies, **chains}
     results = {}  # (row, kind) -> list of (value, extra, cpu, peak)
@@ -653,21 +691,29 @@ def bench(args, work, procs):
             print(f"| {label} | {unit} | {texts['relay']} | {texts['haproxy']} | {texts['nginx']} | "
                   f"{ratios[0]} | {ratios[1]} | {' / '.join(cpus)} | {' / '.join(peaks)} |")
         else:
-            for kind in kinds:
-                value, samples = cell(key, kind)
-                text = fmt_cell(key, kind, value, unit)
-                if samples and "p50" in samples[0][1]:
-                    text += (f" (p50 {median([x[1]['p50'] for x in samples]):.3f} / "
-                             f"p99 {median([x[1]['p99'] for x in samples]):.3f} ms)")
-                ratio = "—"
-                if kind == "istio" and samples:
-                    _, plain = cell(key, "plain")
-                    if plain:
-                        ratio = f"{value / median([x[0] for x in plain]):.2f}× plain chain"
-                cpu = f"{median([x[2] for x in samples]):.2f}" if samples else "—"
-                peak = f"{median([x[3] for x in samples]) / 1024:.0f}" if samples else "—"
-                print(f"| {label.replace('chain', TITLES[kind])} | {unit} | {text} | — | — | {ratio} | — "
-                      f"| {cpu} / — / — | {peak} / — / — |")
+            # A chain row: Relay's chain beside HAProxy's of the same shape; the mTLS rows also
+            # say what the mTLS chain costs against each proxy's own plain chain.
+            for title, relay_kind, haproxy_kind in CHAINS:
+                texts, values, cpus, peaks = {}, {}, [], []
+                for kind in (relay_kind, haproxy_kind):
+                    value, samples = cell(key, kind)
+                    values[kind] = value if samples else None
+                    text = fmt_cell(key, kind, value, unit)
+                    if samples and "p50" in samples[0][1]:
+                        text += (f" (p50 {median([x[1]['p50'] for x in samples]):.3f} / "
+                                 f"p99 {median([x[1]['p99'] for x in samples]):.3f} ms)")
+                    plain_kind = {"istio": "plain", "htls": "hplain"}.get(kind)
+                    if plain_kind and samples:
+                        _, plain = cell(key, plain_kind)
+                        if plain:
+                            text += f"; {value / median([x[0] for x in plain]):.2f}× its plain chain"
+                    texts[kind] = text
+                    cpus.append(f"{median([x[2] for x in samples]):.2f}" if samples else "—")
+                    peaks.append(f"{median([x[3] for x in samples]) / 1024:.0f}" if samples else "—")
+                base = values[haproxy_kind]
+                ratio = f"{values[relay_kind] / base:.2f}×" if values[relay_kind] and base else "—"
+                print(f"| {label.replace('chain', title)} | {unit} | {texts[relay_kind]} | {texts[haproxy_kind]} "
+                      f"| — | {ratio} | — | {' / '.join(cpus)} / — | {' / '.join(peaks)} / — |")
     # System calls per proxied connection.
     groups = [("syscalls per proxied connection, total (lower is better)", None),
               ("· epoll_ctl", ["epoll_ctl"]),
