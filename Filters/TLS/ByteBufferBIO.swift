@@ -75,8 +75,10 @@ final class ByteBufferBIO {
         return taken
     }
 
-    /// The largest buffer a connection keeps between writes (or reads, for plaintext).
-    static let retainedCapacity = 4096
+    /// The largest buffer a connection keeps between writes (or reads, for plaintext): enough
+    /// for request/response records, small beside OpenSSL's own per-connection state, and a
+    /// handshake flight (certificates) is not kept by an idle connection.
+    static let retainedCapacity = 1024
 
     /// Makes room for `bytes` more ciphertext so a large write grows the buffer once. A buffer
     /// whose records were all taken starts over: its storage is reused when the socket kept no
