@@ -31,8 +31,14 @@ final class IdleTimeout {
         timer = nil
     }
 
+    /// The timer refers to this object `unowned` (no side table for a weak reference), so it
+    /// must not fire after it.
+    deinit {
+        timer?.cancel()
+    }
+
     private func arm(after delay: TimeAmount) {
-        timer = dispatcher.schedule(after: delay) { [weak self] in self?.fired() }
+        timer = dispatcher.schedule(after: delay) { [unowned self] in self.fired() }
     }
 
     private func fired() {

@@ -48,6 +48,15 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
         self.config = config
     }
 
+    /// Timers and the upstream bridge refer to this filter `unowned` (a weak reference would
+    /// give it a side table and slow down every retain and release of it on the data path);
+    /// none of them outlives it: the timers are cancelled and the bridge detached here.
+    deinit {
+        idle?.cancel()
+        durationTimer?.cancel()
+        bridge?.detach()
+    }
+
     public func initialize(callbacks: any ReadFilterCallbacks) {
         self.callbacks = callbacks
         let connection = callbacks.connection
@@ -80,8 +89,8 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
         self.cluster = cluster
         downstream.streamInfo.upstreamCluster = cluster.info
         if let limit = config.maxDownstreamConnectionDuration {
-            durationTimer = downstream.dispatcher.schedule(after: limit) { [weak self] in
-                guard let self, !self.finished else { return }
+            durationTimer = downstream.dispatcher.schedule(after: limit) { [unowned self] in
+                guard !self.finished else { return }
                 self.config.stats.maxDownstreamConnectionDuration.increment()
                 self.downstream.close(.noFlush)
             }
@@ -145,7 +154,7 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
         info.upstreamLocalAddress = connection.localAddress
 
         if let timeout = config.idleTimeout {
-            idle = IdleTimeout(dispatcher: downstream.dispatcher, timeout: timeout) { [weak self] in self?.idleTimedOut() }
+            idle = IdleTimeout(dispatcher: downstream.dispatcher, timeout: timeout) { [unowned self] in self.idleTimedOut() }
         }
         // Sets the chain's upstreamHost and tells the filters in front.
         callbacks.notifyUpstreamReady(host: host)
@@ -291,10 +300,17 @@ extension TCPProxyFilter: Sendable {}
 /// tcp_proxy's last read filter on the upstream connection: hands upstream bytes and events
 /// back to the proxy filter.
 final class UpstreamBridge: ReadFilter, ConnectionCallbacks {
-    private weak var proxy: TCPProxyFilter?
+    /// The upstream connection (and so this bridge) can outlive the proxy filter while it
+    /// closes: the proxy detaches the bridge when it goes (see `TCPProxyFilter.deinit`).
+    private unowned var proxy: TCPProxyFilter?
 
     init(proxy: TCPProxyFilter) {
         self.proxy = proxy
+    }
+
+    /// The proxy filter is going away: events after this are dropped.
+    func detach() {
+        proxy = nil
     }
 
     func initialize(callbacks: any ReadFilterCallbacks) {}

@@ -27,9 +27,9 @@ import Relay
 /// - Note: Confined to its connection's event loop.
 public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
     private let shared: TCPStatsFilter.Shared
-    /// The connection whose filter manager owns this filter, so it outlives it (the timer holds
-    /// the filter weakly). `unowned`, not `weak`: a weak reference would give the connection a
-    /// side table and slow down every retain and release of it on the data path.
+    /// The connection whose filter manager owns this filter, so it outlives it. `unowned`, not
+    /// `weak` (here and in the timer's closure): a weak reference gives its object a side table
+    /// and slows down every retain and release of it on the data path.
     private unowned var connection: NetworkConnection?
     private var reporter = TCPConnectionReporter()
     private var timer: DispatcherTimer?
@@ -39,6 +39,11 @@ public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
     /// Creates the filter of one connection.
     public init(shared: TCPStatsFilter.Shared) {
         self.shared = shared
+    }
+
+    /// The reporting timer refers to this filter `unowned`, so it must not fire after it.
+    deinit {
+        timer?.cancel()
     }
 
     /// The connection's frozen labels, once its first report happened.
@@ -97,8 +102,8 @@ public final class TCPStatsFilter: ReadFilter, ConnectionCallbacks {
         guard let interval = shared.reportingInterval, !reporter.isClosed, let connection,
             connection.state != .closed
         else { return }
-        timer = connection.dispatcher.schedule(after: Self.timeAmount(interval)) { [weak self] in
-            self?.tick()
+        timer = connection.dispatcher.schedule(after: Self.timeAmount(interval)) { [unowned self] in
+            self.tick()
         }
     }
 

@@ -19,7 +19,11 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
     private var sawEOF = false
     private var finished = false
     private var timer: DispatcherTimer?
-    private weak var handler: SocketConnectionHandler?
+    /// Strong: the handler holds this phase until the connection is made or the socket closes,
+    /// and ``finish()`` lets go of the handler, which ends that cycle. A weak reference would give
+    /// the handler a side table for its whole life and send every retain and release of it, on
+    /// every read and write of the connection, down the runtime's slow path.
+    private var handler: SocketConnectionHandler?
     private let liveObject: LiveObjectToken
 
     init(listener: ListenerRuntime, socket: AcceptedSocket, dispatcher: Dispatcher) {
@@ -127,6 +131,7 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
 
     func reject() {
         guard !finished else { return }
+        let handler = self.handler
         finish()
         handler?.rejectSocket()
     }
@@ -137,6 +142,7 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
         timer = nil
         // Listener filters keep their callbacks (this object): drop them to end that cycle.
         filters.removeAll()
+        handler = nil
         listener.stats.preConnectionsActive.decrement()
     }
 
