@@ -172,7 +172,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     private func runExpiredTimers() {
         let now = NIODeadline.now().uptimeNanoseconds
         while let task = timers.popExpired(now: now) {
-            task(true)
+            task.run(fired: true)
         }
     }
 
@@ -181,7 +181,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
         Glibc.close(epollDescriptor)
         registrations.removeAll()
         // As NIO's loops: a scheduled task that never ran fails with `shutdown`.
-        for task in timers.removeAll() { task(false) }
+        for task in timers.removeAll() { task.run(fired: false) }
         let waiters = inbox.withLockedValue { inbox in
             inbox.stopped = true
             let waiters = inbox.shutdownWaiters
@@ -239,9 +239,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     package func scheduleLocalTimer(in delay: TimeAmount, _ body: @escaping () -> Void) -> AnyObject {
         assertInEventLoop()
         let deadline = NIODeadline.now().uptimeNanoseconds &+ UInt64(max(delay.nanoseconds, 0))
-        let timer = ScheduledTimer(deadline: deadline) { fired in
-            if fired { body() }
-        }
+        let timer = ScheduledTimer(deadline: deadline, task: .plain(body))
         timers.insert(timer)
         return timer
     }
@@ -327,7 +325,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
 
     private func makeScheduled<T>(deadline: NIODeadline, _ task: @escaping () throws -> T) -> Scheduled<T> {
         let promise = makePromise(of: T.self)
-        let timer = ScheduledTimer(deadline: deadline.uptimeNanoseconds) { fired in
+        let timer = ScheduledTimer(deadline: deadline.uptimeNanoseconds, task: .notified { fired in
             guard fired else {
                 promise.fail(EventLoopError.shutdown)
                 return
@@ -338,7 +336,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
             } catch {
                 promise.fail(error)
             }
-        }
+        })
         let sendableTimer = UnsafeTimerReference(timer)
         if inEventLoop {
             timers.insert(timer)

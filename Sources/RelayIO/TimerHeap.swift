@@ -7,10 +7,26 @@ final class ScheduledTimer {
     fileprivate var sequence: UInt64 = 0
     /// Position in the heap; -1 when not in it (fired or cancelled).
     fileprivate var index = -1
-    /// Called with `true` when the timer fires, `false` when its loop shuts down first.
-    fileprivate var task: ((Bool) -> Void)?
+    /// What runs; nil once the timer fired or was cancelled.
+    fileprivate var task: Action?
 
-    init(deadline: UInt64, task: @escaping (Bool) -> Void) {
+    /// What a timer runs.
+    enum Action {
+        /// Told `true` when the timer fires, `false` when its loop shuts down first (a NIO
+        /// `Scheduled` fails its promise then).
+        case notified((Bool) -> Void)
+        /// Runs when the timer fires, never if the loop shuts down first (no wrapper closure).
+        case plain(() -> Void)
+
+        func run(fired: Bool) {
+            switch self {
+            case .notified(let body): body(fired)
+            case .plain(let body): if fired { body() }
+            }
+        }
+    }
+
+    init(deadline: UInt64, task: Action) {
         self.deadline = deadline
         self.task = task
     }
@@ -51,7 +67,7 @@ struct TimerHeap {
     }
 
     /// The task of the earliest timer due at `now`, removed from the heap.
-    mutating func popExpired(now: UInt64) -> ((Bool) -> Void)? {
+    mutating func popExpired(now: UInt64) -> ScheduledTimer.Action? {
         guard let first = heap.first, first.deadline <= now else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
@@ -66,8 +82,8 @@ struct TimerHeap {
     }
 
     /// Empties the heap and returns the pending timers' tasks (to be told the loop is gone).
-    mutating func removeAll() -> [(Bool) -> Void] {
-        var tasks: [(Bool) -> Void] = []
+    mutating func removeAll() -> [ScheduledTimer.Action] {
+        var tasks: [ScheduledTimer.Action] = []
         for timer in heap {
             timer.index = -1
             if let task = timer.task { tasks.append(task) }
