@@ -97,6 +97,8 @@ final class FilterManager {
     }
 
     private func iterateRead(startingAt start: Int, injected: (ByteBuffer, Bool)?) {
+        // One strong reference for the pass instead of an unowned load per check.
+        let connection = self.connection
         guard connection.state == .open else { return }
         var buffer: ByteBuffer
         let endStream: Bool
@@ -150,6 +152,7 @@ final class FilterManager {
     }
 
     private func iterateWrite(startingAt start: Int, data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
+        let connection = self.connection
         var index = start
         while index < writeFilters.count {
             let active = writeFilters[index]
