@@ -33,7 +33,11 @@ public final class NetworkConnection {
     /// The peer's address.
     public package(set) var remoteAddress: SocketAddress?
     /// The TLS facts, when the transport is TLS and the handshake is done.
-    public internal(set) var tls: TLSConnectionInfo?
+    public internal(set) var tls: TLSConnectionInfo? {
+        get { tlsBox?.info }
+        set { tlsBox = newValue.map(TLSConnectionInfoBox.init) }
+    }
+    private var tlsBox: TLSConnectionInfoBox?
     /// On an upstream connection, the cluster of the host at the other end; nil on a
     /// downstream connection. (The chain's selected host is ``upstreamHost``.)
     public package(set) var remoteCluster: ClusterInfo?

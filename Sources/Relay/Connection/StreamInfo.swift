@@ -35,7 +35,11 @@ public final class StreamInfo {
     /// The upstream connection's local address.
     public var upstreamLocalAddress: SocketAddress?
     /// The upstream connection's TLS, if it has TLS.
-    public var upstreamTLS: TLSConnectionInfo?
+    public var upstreamTLS: TLSConnectionInfo? {
+        get { upstreamTLSBox?.info }
+        set { upstreamTLSBox = newValue.map(TLSConnectionInfoBox.init) }
+    }
+    private var upstreamTLSBox: TLSConnectionInfoBox?
     /// The upstream connection's filter state (Envoy's `upstreamInfo().upstreamFilterState()`),
     /// set when the terminal filter connects upstream.
     public var upstreamFilterState: FilterState?
