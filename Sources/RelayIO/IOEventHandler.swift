@@ -7,6 +7,9 @@ package protocol IOEventHandler: AnyObject {
     /// `EPOLLERR`). Registrations are edge-triggered: the handler must consume the readiness
     /// it is told about (read or write until the kernel says `EAGAIN`, or remember it).
     func handleIOEvents(_ events: UInt32)
+    /// Runs work the handler queued with ``NativeEventLoop/executeOnLoop(_:)-(IOEventHandler)``
+    /// (a deferred read): queuing the handler itself costs no closure allocation.
+    func runDeferredWork()
 }
 
 /// epoll's event bits, as `UInt32`.

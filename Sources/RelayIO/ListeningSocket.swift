@@ -94,6 +94,12 @@ package final class ListeningSocket: IOEventHandler {
         acceptAvailable()
     }
 
+    /// The accept pass queued when a turn's budget ran out.
+    package func runDeferredWork() {
+        acceptScheduled = false
+        acceptAvailable()
+    }
+
     private func acceptAvailable() {
         var accepted = 0
         while open, !backingOff {
@@ -101,10 +107,7 @@ package final class ListeningSocket: IOEventHandler {
                 // Let the connections already accepted make progress; continue next turn.
                 guard !acceptScheduled else { return }
                 acceptScheduled = true
-                loop.executeOnLoop { [self] in
-                    acceptScheduled = false
-                    acceptAvailable()
-                }
+                loop.executeOnLoop(self)
                 return
             }
             var storage = sockaddr_storage()

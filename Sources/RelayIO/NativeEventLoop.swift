@@ -37,8 +37,8 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     private let name: String
 
     // Loop-local state (only the loop thread touches it).
-    private var localTasks: [() -> Void] = []
-    private var runningTasks: [() -> Void] = []
+    private var localTasks: [LocalTask] = []
+    private var runningTasks: [LocalTask] = []
     private var timers = TimerHeap()
     private var registrations: [Registration?] = []
     private var nextGeneration: UInt32 = 1
@@ -47,6 +47,20 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
     private static let wakeToken: UInt64 = .max
     /// The receive buffer the loop's sockets share (see ``takeReceiveBuffer(capacity:)``).
     private var spareReceiveBuffer: ByteBuffer?
+
+    /// Work queued on the loop's own thread: a closure, or a handler's deferred work (no
+    /// closure context to allocate for the common "read again on the next turn").
+    private enum LocalTask {
+        case closure(() -> Void)
+        case handler(any IOEventHandler)
+
+        func run() {
+            switch self {
+            case .closure(let body): body()
+            case .handler(let handler): handler.runDeferredWork()
+            }
+        }
+    }
 
     private struct Registration {
         let handler: any IOEventHandler
@@ -163,7 +177,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
         var rounds = 0
         while !localTasks.isEmpty && rounds < 64 {
             swap(&localTasks, &runningTasks)
-            for task in runningTasks { task() }
+            for task in runningTasks { task.run() }
             runningTasks.removeAll(keepingCapacity: true)
             rounds += 1
         }
@@ -228,7 +242,13 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
 
     /// Runs `task` on the loop after the current work (loop thread only; no lock, no wake-up).
     package func executeOnLoop(_ task: @escaping () -> Void) {
-        localTasks.append(task)
+        localTasks.append(.closure(task))
+    }
+
+    /// Calls `handler.runDeferredWork()` on the loop after the current work, in order with
+    /// the closures queued here (loop thread only).
+    package func executeOnLoop(_ handler: any IOEventHandler) {
+        localTasks.append(.handler(handler))
     }
 
     // MARK: - Loop-local timers (loop thread only)
@@ -280,7 +300,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
 
     public func execute(_ task: @escaping @Sendable () -> Void) {
         if inEventLoop {
-            localTasks.append(task)
+            localTasks.append(.closure(task))
             return
         }
         let (needsWake, accepted) = inbox.withLockedValue { inbox -> (Bool, Bool) in
@@ -296,7 +316,7 @@ public final class NativeEventLoop: EventLoop, @unchecked Sendable {
 
     public func _executeIsolatedUnsafeUnchecked(_ task: @escaping () -> Void) {
         assertInEventLoop()
-        localTasks.append(task)
+        localTasks.append(.closure(task))
     }
 
     public func scheduleTask<T>(deadline: NIODeadline, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {

@@ -265,10 +265,13 @@ package final class StreamSocket: IOEventHandler {
     private func scheduleRead() {
         guard !readScheduled else { return }
         readScheduled = true
-        loop.executeOnLoop { [self] in
-            readScheduled = false
-            readAvailable()
-        }
+        loop.executeOnLoop(self)
+    }
+
+    /// The read queued by ``scheduleRead()``.
+    package func runDeferredWork() {
+        readScheduled = false
+        readAvailable()
     }
 
     /// Reads until the kernel has no more (a short read, unless the peer hung up), EOF, or a
