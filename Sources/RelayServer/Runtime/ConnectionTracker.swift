@@ -8,7 +8,9 @@ final class ConnectionTracker: Sendable {
     private struct LoopSockets {
         var channels: [ObjectIdentifier: any Channel] = [:]
         #if os(Linux)
-        var native: [ObjectIdentifier: NativeConnectionHandler] = [:]
+        /// Each handler knows its slot here (``NativeConnectionHandler/trackingSlot``), so
+        /// tracking a socket costs no hashing and no closure: removal swaps the last one in.
+        var native: [NativeConnectionHandler] = []
         #endif
         /// Called once this loop has no open socket.
         var emptyWaiters: [() -> Void] = []
@@ -51,15 +53,26 @@ final class ConnectionTracker: Sendable {
     }
 
     #if os(Linux)
-    /// Tracks a `native` engine socket until it closes. Called on its event loop.
+    /// Tracks a `native` engine socket until it closes (``remove(_:)``). Called on its event loop.
     func add(_ handler: NativeConnectionHandler) {
         guard let set = loops[ObjectIdentifier(handler.eventLoopForAttach)] else { return }
-        let id = ObjectIdentifier(handler)
-        set.value.native[id] = handler
-        handler.whenSocketClosed = {
-            set.value.native.removeValue(forKey: id)
-            for waiter in set.value.takeWaitersIfEmpty() { waiter() }
+        handler.trackingSlot = set.value.native.count
+        handler.tracker = self
+        set.value.native.append(handler)
+    }
+
+    /// Stops tracking a `native` engine socket that has closed. Called on its event loop.
+    func remove(_ handler: NativeConnectionHandler) {
+        guard let set = loops[ObjectIdentifier(handler.eventLoopForAttach)] else { return }
+        let slot = handler.trackingSlot
+        guard slot >= 0, slot < set.value.native.count, set.value.native[slot] === handler else { return }
+        handler.trackingSlot = -1
+        let last = set.value.native.removeLast()
+        if last !== handler {
+            last.trackingSlot = slot
+            set.value.native[slot] = last
         }
+        for waiter in set.value.takeWaitersIfEmpty() { waiter() }
     }
     #endif
 
@@ -70,7 +83,7 @@ final class ConnectionTracker: Sendable {
             let loop = set.eventLoop
             let closed = loop.flatSubmit { () -> EventLoopFuture<Void> in
                 #if os(Linux)
-                for handler in Array(set.value.native.values) { handler.close(.immediately) }
+                for handler in set.value.native { handler.close(.immediately) }
                 #endif
                 let channels = Array(set.value.channels.values)
                 return EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: loop)

@@ -15,8 +15,9 @@ import RelayIO
 final class NativeConnectionHandler: SocketConnectionHandler, StreamSocketDelegate {
     private var socket: StreamSocket?
     private var onConnectFailed: ((SocketError?) -> Void)?
-    /// Called once when the socket has closed (the server's connection tracker).
-    var whenSocketClosed: (() -> Void)?
+    /// The server's connection tracker while it tracks this socket, and the socket's slot there.
+    var tracker: ConnectionTracker?
+    var trackingSlot = -1
 
     /// A downstream handler for an accepted `socket` that first runs listener filters.
     init(accepted socket: StreamSocket, phase: ListenerFilterPhase, logger: Logger, onClose: @escaping (NetworkConnection?) -> Void) {
@@ -96,9 +97,9 @@ final class NativeConnectionHandler: SocketConnectionHandler, StreamSocketDelega
 
     func streamSocketClosed(error: SocketError?, whileConnecting: Bool) {
         if error != nil { socketFailed() }
-        if let whenSocketClosed {
-            self.whenSocketClosed = nil
-            whenSocketClosed()
+        if let tracker {
+            self.tracker = nil
+            tracker.remove(self)
         }
         if whileConnecting, let connectFailed = onConnectFailed {
             onConnectFailed = nil
