@@ -72,7 +72,7 @@ public final class NetworkConnection {
 
     private(set) var filterManager: FilterManager!
     private let transport: any ConnectionTransport
-    private var callbacks: [any ConnectionCallbacks] = []
+    private var callbacks = InlineFirstList<any ConnectionCallbacks>()
     private var readBuffer: ByteBuffer?
     private var readDisableCount = 0
     private var readDisabledByWatermark = false

@@ -25,9 +25,9 @@ import NIOCore
 ///   that outlives its connection (say, in a timer) never dangles.
 final class FilterManager {
     unowned let connection: NetworkConnection
-    private(set) var readFilters: [ActiveReadFilter] = []
+    private(set) var readFilters = InlineFirstList<ActiveReadFilter>()
     /// In iteration order: the last added write filter first.
-    private(set) var writeFilters: [ActiveWriteFilter] = []
+    private(set) var writeFilters = InlineFirstList<ActiveWriteFilter>()
     var upstreamHost: HostDescription?
     /// The read filter whose callback runs in a pass over the connection's read buffer.
     private var filterInCallback: ActiveReadFilter?
@@ -52,7 +52,7 @@ final class FilterManager {
 
     func addWriteFilter(_ filter: any WriteFilter) {
         let active = ActiveWriteFilter(manager: self, filter: filter)
-        writeFilters.insert(active, at: 0)
+        writeFilters.insertAtFront(active)
         filter.initialize(writeCallbacks: active)
     }
 
