@@ -16,6 +16,13 @@ public struct Dispatcher {
         self.localTimers = eventLoop as? any LoopLocalTimers
     }
 
+    /// Wraps a loop whose timer support the caller already knows (no dynamic cast per
+    /// connection). Call only on that loop.
+    package init(eventLoop: any EventLoop, localTimers: (any LoopLocalTimers)?) {
+        self.eventLoop = eventLoop
+        self.localTimers = localTimers
+    }
+
     /// The loop's notion of now (virtual in tests).
     public var now: NIODeadline { eventLoop.now }
 

@@ -154,6 +154,7 @@ final class ListenerFilterPhase: ListenerFilterCallbacks {
         }
         listener.createConnection(
             for: socket,
+            dispatcher: dispatcher,
             filterState: filterState,
             handler: handler,
             held: held.readableBytes > 0 ? held : nil,

@@ -91,7 +91,7 @@ final class ListenerRuntime: Sendable {
     /// listener's own address when it is bound to a specific one (no `getsockname` needed).
     func makeNativeHandler(for socket: StreamSocket, localAddress: SocketAddress?) -> NativeConnectionHandler {
         let accepted = AcceptedSocket(localAddress: localAddress ?? socket.localAddress(), remoteAddress: socket.remoteAddress)
-        let phase = ListenerFilterPhase(listener: self, socket: accepted, dispatcher: Dispatcher(eventLoop: socket.loop))
+        let phase = ListenerFilterPhase(listener: self, socket: accepted, dispatcher: Dispatcher(eventLoop: socket.loop, localTimers: socket.loop))
         return NativeConnectionHandler(accepted: socket, phase: phase, logger: logger) { [self] connection in
             connectionEnded(connection)
         }
@@ -131,6 +131,7 @@ final class ListenerRuntime: Sendable {
     /// Builds the connection for a socket whose listener filters are done.
     func createConnection(
         for socket: AcceptedSocket,
+        dispatcher: Dispatcher,
         filterState: FilterState,
         handler: SocketConnectionHandler,
         held: ByteBuffer?,
@@ -155,7 +156,6 @@ final class ListenerRuntime: Sendable {
             handler.rejectSocket()
             return
         }
-        let dispatcher = Dispatcher(eventLoop: handler.eventLoopForAttach)
         let streamInfo = StreamInfo(startTime: dispatcher.now, filterState: filterState)
         streamInfo.requestedServerName = socket.requestedServerName
         streamInfo.filterChainName = chain.name

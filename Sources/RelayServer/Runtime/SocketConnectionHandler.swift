@@ -200,12 +200,20 @@ class SocketConnectionHandler: ConnectionTransport {
         // be delivered before the connection closes.
         let orderly = wasConnected && !sawError && !inputClosed && outputClosed && closeMode == nil
         connection.transportClosed(orderly: orderly)
-        connection.whenClosed { [self] in
-            onClose?(connection)
-            connection.destroy()
-            self.connection = nil
-            self.transportSocket = nil
+        if connection.state == .closed {
+            // The usual case: no closure to keep for later.
+            tearDown(connection)
+        } else {
+            connection.whenClosed { [self] in tearDown(connection) }
         }
+    }
+
+    /// The connection has closed: reports it and lets go of it and its transport socket.
+    private func tearDown(_ connection: NetworkConnection) {
+        onClose?(connection)
+        connection.destroy()
+        self.connection = nil
+        self.transportSocket = nil
     }
 
     private func deliverFromNetwork(_ buffer: ByteBuffer) {

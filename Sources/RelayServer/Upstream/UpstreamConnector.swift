@@ -53,6 +53,12 @@ final class UpstreamConnector: UpstreamConnectHandle {
         self.liveObject = LiveObjectToken(.upstreamConnector, on: downstream.dispatcher.eventLoop)
     }
 
+    /// The connect timer refers to this connector `unowned` (a weak reference would give it a
+    /// side table for life); it never outlives the connector because it is cancelled here.
+    deinit {
+        timer?.cancel()
+    }
+
     func start() {
         let stats = cluster.info.stats
         stats.upstreamConnectionsTotal.increment()
@@ -70,10 +76,9 @@ final class UpstreamConnector: UpstreamConnectHandle {
         // NIO's own connect timeout covers plain TCP; with TLS the handshake must fit in the
         // same budget, which this timer enforces.
         if cluster.transportSocketFactory != nil {
-            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [weak self] in
-                guard let self else { return }
-                self.timer = nil
-                self.fail(.timeout)
+            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [unowned self] in
+                timer = nil
+                fail(.timeout)
             }
         }
         // The cluster's bootstrap for this loop, prepared once (options, initializer).
@@ -109,10 +114,9 @@ final class UpstreamConnector: UpstreamConnectHandle {
     /// The `native` engine: a RelayIO socket connects with the cluster's options; one timer
     /// covers the TCP connect and the TLS handshake (`connect_timeout`).
     private func startNative(on loop: NativeEventLoop) {
-        timer = downstream.dispatcher.schedule(after: cluster.info.connectTimeout) { [weak self] in
-            guard let self else { return }
-            self.timer = nil
-            self.fail(.timeout)
+        timer = downstream.dispatcher.schedule(after: cluster.info.connectTimeout) { [unowned self] in
+            timer = nil
+            fail(.timeout)
         }
         let handler = NativeConnectionHandler(
             on: loop,
