@@ -50,9 +50,9 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
 
     /// Timers and the upstream bridge refer to this filter `unowned` (a weak reference would
     /// give it a side table and slow down every retain and release of it on the data path);
-    /// none of them outlives it: the timers are cancelled and the bridge detached here.
+    /// none of them outlives it: the duration timer is cancelled and the bridge detached here,
+    /// and the idle timer cancels itself when it is released with this filter.
     deinit {
-        idle?.cancel()
         durationTimer?.cancel()
         bridge?.detach()
     }
