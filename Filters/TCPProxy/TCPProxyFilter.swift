@@ -50,9 +50,10 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
 
     /// Timers and the upstream bridge refer to this filter `unowned` (a weak reference would
     /// give it a side table and slow down every retain and release of it on the data path);
-    /// none of them outlives it: the duration timer is cancelled and the bridge detached here,
-    /// and the idle timer cancels itself when it is released with this filter.
+    /// none of them outlives it: the timers are cancelled and the bridge detached here (the idle
+    /// timer holds its `IdleTimeout` until it is cancelled).
     deinit {
+        idle?.cancel()
         durationTimer?.cancel()
         bridge?.detach()
     }
@@ -154,7 +155,7 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
         info.upstreamLocalAddress = connection.localAddress
 
         if let timeout = config.idleTimeout {
-            idle = IdleTimeout(dispatcher: downstream.dispatcher, timeout: timeout) { [unowned self] in self.idleTimedOut() }
+            idle = IdleTimeout(dispatcher: downstream.dispatcher, timeout: timeout, owner: self)
         }
         // Sets the chain's upstreamHost and tells the filters in front.
         callbacks.notifyUpstreamReady(host: host)
@@ -275,7 +276,8 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
 
     // MARK: - Timers and teardown
 
-    private func idleTimedOut() {
+    /// `idle_timeout` passed without a byte either way (``IdleTimeout/Owner``).
+    func idleTimedOut() {
         guard !finished else { return }
         config.stats.idleTimeout.increment()
         downstream.close(.noFlush)
@@ -296,6 +298,8 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
 
 @available(*, unavailable)
 extension TCPProxyFilter: Sendable {}
+
+extension TCPProxyFilter: IdleTimeout.Owner {}
 
 /// tcp_proxy's last read filter on the upstream connection: hands upstream bytes and events
 /// back to the proxy filter.

@@ -39,6 +39,10 @@ final class UpstreamConnector: UpstreamConnectHandle {
     /// The `native` engine's socket glue, held while connecting (to cancel it).
     private var nativeHandler: NativeConnectionHandler?
     #endif
+    /// The connect timeout (TCP connect plus TLS handshake). The timer holds this connector
+    /// strongly (a closure capturing one object needs no context allocation; a weak or
+    /// `unowned` capture needs one, and a weak one a side table) until it fires or is cancelled,
+    /// which every end of the attempt does (`ready`, `fail`, `cancel`).
     private var timer: DispatcherTimer?
     private var startTime: NIODeadline
     private var state = State.connecting
@@ -51,12 +55,6 @@ final class UpstreamConnector: UpstreamConnectHandle {
         self.callbacks = callbacks
         self.startTime = downstream.dispatcher.now
         self.liveObject = LiveObjectToken(.upstreamConnector, on: downstream.dispatcher.eventLoop)
-    }
-
-    /// The connect timer refers to this connector `unowned` (a weak reference would give it a
-    /// side table for life); it never outlives the connector because it is cancelled here.
-    deinit {
-        timer?.cancel()
     }
 
     func start() {
@@ -76,7 +74,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
         // NIO's own connect timeout covers plain TCP; with TLS the handshake must fit in the
         // same budget, which this timer enforces.
         if cluster.transportSocketFactory != nil {
-            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [unowned self] in
+            timer = dispatcher.schedule(after: cluster.info.connectTimeout) { [self] in
                 timer = nil
                 fail(.timeout)
             }
@@ -114,7 +112,7 @@ final class UpstreamConnector: UpstreamConnectHandle {
     /// The `native` engine: a RelayIO socket connects with the cluster's options; one timer
     /// covers the TCP connect and the TLS handshake (`connect_timeout`).
     private func startNative(on loop: NativeEventLoop) {
-        timer = downstream.dispatcher.schedule(after: cluster.info.connectTimeout) { [unowned self] in
+        timer = downstream.dispatcher.schedule(after: cluster.info.connectTimeout) { [self] in
             timer = nil
             fail(.timeout)
         }
