@@ -24,7 +24,11 @@ import NIOCore
 ///   callbacks hold the connection strongly until the connection is destroyed, so a filter
 ///   that outlives its connection (say, in a timer) never dangles.
 final class FilterManager {
-    unowned let connection: NetworkConnection
+    /// `unowned(unsafe)`: the manager is reachable only through its connection (which owns it;
+    /// filter slots reach it through the connection, never store it), so the connection is
+    /// alive whenever the manager runs, and the liveness check of a checked `unowned` load
+    /// (a compare-and-swap loop instead of a plain retain) on every pass buys nothing.
+    unowned(unsafe) let connection: NetworkConnection
     private(set) var readFilters = InlineFirstList<ActiveReadFilter>()
     /// In iteration order: the last added write filter first.
     private(set) var writeFilters = InlineFirstList<ActiveWriteFilter>()
