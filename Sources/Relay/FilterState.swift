@@ -68,19 +68,21 @@ public final class FilterState {
 
     /// The value stored under `key`, or `nil` if there is none (or it has another type).
     public subscript<Value>(_ key: FilterStateKey<Value>) -> Value? {
-        // Most connections store nothing: no hashing of the key's name then.
-        if entries.isEmpty { return nil }
-        return entries[key.name]?.value as? Value
+        entry(named: key.name)?.value as? Value
     }
 
     /// Whether anything is stored under `key`.
     public func contains<Value>(_ key: FilterStateKey<Value>) -> Bool {
-        !entries.isEmpty && entries[key.name] != nil
+        entry(named: key.name) != nil
+    }
+
+    /// The entry under `name`; most connections store nothing, and then the name is not hashed.
+    private func entry(named name: String) -> Entry? {
+        entries.isEmpty ? nil : entries[name]
     }
 
     /// Copies every value marked ``Sharing/sharedWithUpstream`` into `other`.
     public func copyShared(into other: FilterState) {
-        if entries.isEmpty { return }
         for (name, entry) in entries where entry.sharing == .sharedWithUpstream {
             other.entries[name] = entry
         }
