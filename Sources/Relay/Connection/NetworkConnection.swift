@@ -70,7 +70,7 @@ public final class NetworkConnection {
     public private(set) var bytesRead: UInt64 = 0
     public private(set) var bytesWritten: UInt64 = 0
 
-    private(set) var filterManager: FilterManager!
+    let filterManager = FilterManager()
     private let transport: any ConnectionTransport
     private var callbacks = InlineFirstList<any ConnectionCallbacks>()
     private var readBuffer: ByteBuffer?
@@ -102,25 +102,24 @@ public final class NetworkConnection {
         self.isUpstream = isUpstream
         self.bufferLimit = bufferLimit
         self.liveObject = LiveObjectToken(.networkConnection, on: dispatcher.eventLoop)
-        self.filterManager = FilterManager(connection: self)
     }
 
     // MARK: - Filters
 
     /// Adds a read filter at the end of the read chain.
     public func addReadFilter(_ filter: any ReadFilter) {
-        filterManager.addReadFilter(filter)
+        filterManager.addReadFilter(filter, on: self)
     }
 
     /// Adds a write filter; it will see writes before the write filters added earlier.
     public func addWriteFilter(_ filter: any WriteFilter) {
-        filterManager.addWriteFilter(filter)
+        filterManager.addWriteFilter(filter, on: self)
     }
 
     /// Adds one filter to both chains.
     public func addFilter(_ filter: any NetworkFilter) {
-        filterManager.addReadFilter(filter)
-        filterManager.addWriteFilter(filter)
+        filterManager.addReadFilter(filter, on: self)
+        filterManager.addWriteFilter(filter, on: self)
     }
 
     /// Removes a read filter (its slot is kept empty).
@@ -132,7 +131,7 @@ public final class NetworkConnection {
     /// caller then closes the connection, as Envoy does).
     @discardableResult
     public func initializeReadFilters() -> Bool {
-        filterManager.initializeReadFilters()
+        filterManager.initializeReadFilters(on: self)
     }
 
     /// The shared upstream-host slot of the filter chain.
@@ -165,7 +164,7 @@ public final class NetworkConnection {
     public func write(_ data: ByteBuffer, endStream: Bool = false) {
         guard state == .open, !writeEnded else { return }
         var data = data
-        if filterManager.onWrite(&data, endStream: endStream) == .stopIteration { return }
+        if filterManager.onWrite(&data, endStream: endStream, on: self) == .stopIteration { return }
         rawWrite(data, endStream: endStream)
     }
 
@@ -329,7 +328,7 @@ public final class NetworkConnection {
             if endStreamDelivered { return }
             endStreamDelivered = true
         }
-        filterManager.onRead()
+        filterManager.onRead(on: self)
         if closeAfterPendingRead && endStreamDelivered {
             closeFromRemote()
             return

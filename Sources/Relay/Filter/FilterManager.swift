@@ -20,27 +20,24 @@ import NIOCore
 ///   filter that is not ready yet (tcp_proxy still connecting) is delivered again when
 ///   reading resumes. A filter may therefore see `endStream` more than once.
 ///
-/// - Note: Owned by one ``NetworkConnection`` and confined to its event loop. A filter's
-///   callbacks hold the connection strongly until the connection is destroyed, so a filter
-///   that outlives its connection (say, in a timer) never dangles.
+/// - Note: Owned by one ``NetworkConnection`` (a `let`, so reaching it costs no retain and no
+///   exclusivity check) and confined to its event loop. It does not store its connection: the
+///   connection, or a filter slot, passes itself in. A filter's callbacks hold the connection
+///   strongly until the connection is destroyed, so a filter that outlives its connection (say,
+///   in a timer) never dangles.
 final class FilterManager {
-    /// `unowned(unsafe)`: the manager is reachable only through its connection (which owns it;
-    /// filter slots reach it through the connection, never store it), so the connection is
-    /// alive whenever the manager runs, and the liveness check of a checked `unowned` load
-    /// (a compare-and-swap loop instead of a plain retain) on every pass buys nothing.
-    unowned(unsafe) let connection: NetworkConnection
     private(set) var readFilters = InlineFirstList<ActiveReadFilter>()
     /// In iteration order: the last added write filter first.
     private(set) var writeFilters = InlineFirstList<ActiveWriteFilter>()
     var upstreamHost: HostDescription?
-    /// The read filter whose callback runs in a pass over the connection's read buffer.
-    private var filterInCallback: ActiveReadFilter?
+    /// The position of the read filter whose callback runs in a pass over the connection's
+    /// read buffer, or -1. A position, not a reference: saving, setting and restoring it on
+    /// every pass then costs no retain and release.
+    private var callbackPosition = -1
     /// Whether that filter called continueReading() from inside the callback.
     private var continueRequested = false
 
-    init(connection: NetworkConnection) {
-        self.connection = connection
-    }
+    init() {}
 
     /// The number of read filters (removed ones included).
     var readFilterCount: Int { readFilters.count }
@@ -48,14 +45,14 @@ final class FilterManager {
     /// The number of write filters.
     var writeFilterCount: Int { writeFilters.count }
 
-    func addReadFilter(_ filter: any ReadFilter) {
-        let active = ActiveReadFilter(manager: self, filter: filter)
+    func addReadFilter(_ filter: any ReadFilter, on connection: NetworkConnection) {
+        let active = ActiveReadFilter(connection: connection, filter: filter)
         readFilters.append(active)
         filter.initialize(callbacks: active)
     }
 
-    func addWriteFilter(_ filter: any WriteFilter) {
-        let active = ActiveWriteFilter(manager: self, filter: filter)
+    func addWriteFilter(_ filter: any WriteFilter, on connection: NetworkConnection) {
+        let active = ActiveWriteFilter(connection: connection, filter: filter)
         writeFilters.insertAtFront(active)
         filter.initialize(writeCallbacks: active)
     }
@@ -68,7 +65,7 @@ final class FilterManager {
 
     /// Calls `onNewConnection` on each read filter in order until one stops or the connection
     /// is no longer open. Returns false when there are no read filters.
-    func initializeReadFilters() -> Bool {
+    func initializeReadFilters(on connection: NetworkConnection) -> Bool {
         if readFilters.isEmpty { return false }
         for active in readFilters where !active.initialized {
             guard let filter = active.filter else { continue }
@@ -81,28 +78,26 @@ final class FilterManager {
     }
 
     /// A full read pass from the first filter over the connection's read buffer.
-    func onRead() {
-        iterateRead(startingAt: 0, injected: nil)
+    func onRead(on connection: NetworkConnection) {
+        iterateRead(on: connection, startingAt: 0, injected: nil)
     }
 
-    func continueReading(after active: ActiveReadFilter) {
-        if filterInCallback === active {
+    func continueReading(after active: ActiveReadFilter, on connection: NetworkConnection) {
+        if callbackPosition >= 0, callbackPosition < readFilters.count, readFilters[callbackPosition] === active {
             // The running pass holds the read buffer: it resumes after this filter on return.
             continueRequested = true
             return
         }
         guard let index = readFilters.firstIndex(where: { $0 === active }) else { return }
-        iterateRead(startingAt: index + 1, injected: nil)
+        iterateRead(on: connection, startingAt: index + 1, injected: nil)
     }
 
-    func injectRead(after active: ActiveReadFilter, data: ByteBuffer, endStream: Bool) {
+    func injectRead(after active: ActiveReadFilter, on connection: NetworkConnection, data: ByteBuffer, endStream: Bool) {
         guard let index = readFilters.firstIndex(where: { $0 === active }) else { return }
-        iterateRead(startingAt: index + 1, injected: (data, endStream))
+        iterateRead(on: connection, startingAt: index + 1, injected: (data, endStream))
     }
 
-    private func iterateRead(startingAt start: Int, injected: (ByteBuffer, Bool)?) {
-        // One strong reference for the pass instead of an unowned load per check.
-        let connection = self.connection
+    private func iterateRead(on connection: NetworkConnection, startingAt start: Int, injected: (ByteBuffer, Bool)?) {
         guard connection.state == .open else { return }
         var buffer: ByteBuffer
         let endStream: Bool
@@ -113,9 +108,9 @@ final class FilterManager {
             buffer = connection.takeReadBuffer()
             endStream = connection.pendingReadEndStream
         }
-        let (outerFilter, outerRequested) = (filterInCallback, continueRequested)
+        let (outerPosition, outerRequested) = (callbackPosition, continueRequested)
         defer {
-            (filterInCallback, continueRequested) = (outerFilter, outerRequested)
+            (callbackPosition, continueRequested) = (outerPosition, outerRequested)
             if injected == nil { connection.restoreReadBuffer(buffer) }
         }
         var index = start
@@ -125,7 +120,7 @@ final class FilterManager {
             guard let filter = active.filter else { continue }
             // A filter calling continueReading() from its own callback during a pass over the
             // read buffer resumes this pass after it (the buffer is checked out right now).
-            (filterInCallback, continueRequested) = (injected == nil ? active : nil, false)
+            (callbackPosition, continueRequested) = (injected == nil ? index - 1 : -1, false)
             if !active.initialized {
                 active.initialized = true
                 let status = filter.onNewConnection()
@@ -143,20 +138,25 @@ final class FilterManager {
     }
 
     /// Runs the write filters over `data`. Returns `.continue` when every filter continued.
-    func onWrite(_ data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
-        iterateWrite(startingAt: 0, data: &data, endStream: endStream)
+    func onWrite(_ data: inout ByteBuffer, endStream: Bool, on connection: NetworkConnection) -> FilterStatus {
+        if writeFilters.isEmpty { return .continue }
+        return iterateWrite(on: connection, startingAt: 0, data: &data, endStream: endStream)
     }
 
-    func injectWrite(after active: ActiveWriteFilter, data: ByteBuffer, endStream: Bool) {
+    func injectWrite(after active: ActiveWriteFilter, on connection: NetworkConnection, data: ByteBuffer, endStream: Bool) {
         guard let index = writeFilters.firstIndex(where: { $0 === active }) else { return }
         var data = data
-        if iterateWrite(startingAt: index + 1, data: &data, endStream: endStream) == .continue {
+        if iterateWrite(on: connection, startingAt: index + 1, data: &data, endStream: endStream) == .continue {
             connection.rawWrite(data, endStream: endStream)
         }
     }
 
-    private func iterateWrite(startingAt start: Int, data: inout ByteBuffer, endStream: Bool) -> FilterStatus {
-        let connection = self.connection
+    private func iterateWrite(
+        on connection: NetworkConnection,
+        startingAt start: Int,
+        data: inout ByteBuffer,
+        endStream: Bool
+    ) -> FilterStatus {
         var index = start
         while index < writeFilters.count {
             let active = writeFilters[index]
@@ -168,7 +168,7 @@ final class FilterManager {
         return .continue
     }
 
-    func notifyUpstreamReady(host: HostDescription, from source: ActiveReadFilter) {
+    func notifyUpstreamReady(host: HostDescription, from source: ActiveReadFilter, on connection: NetworkConnection) {
         upstreamHost = host
         for active in readFilters where active !== source {
             guard connection.state == .open else { return }
@@ -205,19 +205,19 @@ final class ActiveReadFilter: ReadFilterCallbacks {
     var filter: (any ReadFilter)?
     var initialized = false
 
-    init(manager: FilterManager, filter: any ReadFilter) {
-        self.connection = manager.connection
+    init(connection: NetworkConnection, filter: any ReadFilter) {
+        self.connection = connection
         self.filter = filter
     }
 
     private var manager: FilterManager { connection.filterManager }
 
     func continueReading() {
-        manager.continueReading(after: self)
+        manager.continueReading(after: self, on: connection)
     }
 
     func injectReadDataToFilterChain(_ data: ByteBuffer, endStream: Bool) {
-        manager.injectRead(after: self, data: data, endStream: endStream)
+        manager.injectRead(after: self, on: connection, data: data, endStream: endStream)
     }
 
     var upstreamHost: HostDescription? {
@@ -226,7 +226,7 @@ final class ActiveReadFilter: ReadFilterCallbacks {
     }
 
     func notifyUpstreamReady(host: HostDescription) {
-        manager.notifyUpstreamReady(host: host, from: self)
+        manager.notifyUpstreamReady(host: host, from: self, on: connection)
     }
 }
 
@@ -235,14 +235,14 @@ final class ActiveWriteFilter: WriteFilterCallbacks {
     let connection: NetworkConnection
     var filter: (any WriteFilter)?
 
-    init(manager: FilterManager, filter: any WriteFilter) {
-        self.connection = manager.connection
+    init(connection: NetworkConnection, filter: any WriteFilter) {
+        self.connection = connection
         self.filter = filter
     }
 
     private var manager: FilterManager { connection.filterManager }
 
     func injectWriteDataToFilterChain(_ data: ByteBuffer, endStream: Bool) {
-        manager.injectWrite(after: self, data: data, endStream: endStream)
+        manager.injectWrite(after: self, on: connection, data: data, endStream: endStream)
     }
 }
