@@ -213,6 +213,7 @@ public final class TCPProxyFilter: ReadFilter, ConnectionCallbacks, UpstreamConn
 
     /// Bytes (and end of stream) from the upstream, for the downstream.
     func upstreamData(_ data: ByteBuffer, endStream: Bool) {
+        let downstream = self.downstream  // one lookup through the callbacks for both uses
         let count = data.readableBytes
         if count > 0 {
             downstream.streamInfo.bytesSent &+= UInt64(count)
